@@ -1,0 +1,112 @@
+/**
+ * The two ports the applier drives. Adapters (src/scim, src/store) implement them; tests may use
+ * the real adapters against the emulators and a temporary DB file.
+ */
+import type { Operation, Snapshot, SnapshotUser, Summary, UserAttributes } from "../model.js";
+
+/** A SCIM User as Command returned it, reduced to what the tool needs. */
+export interface RemoteUser {
+  id: string;
+  userName: string;
+  externalId: string | undefined;
+  active: boolean;
+  attributes: UserAttributes;
+}
+
+export interface RemoteGroup {
+  id: string;
+  displayName: string;
+  externalId: string | undefined;
+  /** SCIM ids of the members. */
+  memberIds: string[];
+}
+
+/**
+ * Command's SCIM API. Every method throws a SyncError (RemoteError, NetworkError, ProtocolError)
+ * on failure and resolves only when Command confirmed the change.
+ */
+export interface ScimTarget {
+  /** POST /Users with the full representation; returns Command's id. */
+  createUser(externalId: string, attributes: UserAttributes, active: boolean): Promise<{ id: string }>;
+  /**
+   * Update a user to `attributes`: PUT of the full representation, or with updateMethod patch a
+   * PATCH that replaces `after` and removes the keys of `before` missing from `after`.
+   */
+  updateUser(
+    id: string,
+    externalId: string,
+    change: { attributes: UserAttributes; before: UserAttributes; after: UserAttributes; active: boolean },
+  ): Promise<void>;
+  /** PATCH /Users/{id} replace active. */
+  setUserActive(id: string, active: boolean): Promise<void>;
+  /** GET /Users?filter=userName eq "x"; undefined when there is no such user. */
+  findUserByUserName(userName: string): Promise<RemoteUser | undefined>;
+  /** POST /Groups with displayName, externalId and no members. */
+  createGroup(externalId: string, displayName: string): Promise<{ id: string }>;
+  /** PATCH /Groups/{id} replace displayName. */
+  renameGroup(id: string, displayName: string): Promise<void>;
+  /** PATCH /Groups/{id} add members (the caller chunks). */
+  addMembers(id: string, userIds: readonly string[]): Promise<void>;
+  /** PATCH /Groups/{id} remove members[value eq "x"] (the caller chunks). */
+  removeMembers(id: string, userIds: readonly string[]): Promise<void>;
+  /** DELETE /Groups/{id}. */
+  deleteGroup(id: string): Promise<void>;
+}
+
+export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "refused" | "interrupted";
+
+export type OperationOutcome = "succeeded" | "failed" | "skipped";
+
+export interface OperationRecord {
+  /** Position of the operation in the plan. */
+  index: number;
+  type: Operation["type"];
+  /** userName or group name. */
+  target: string;
+  outcome: OperationOutcome;
+  /** Error or skip reason (already redacted). */
+  error?: string | undefined;
+  /** The operation as planned (JSON-safe, no secrets). */
+  detail: Operation;
+}
+
+export interface RunRecord {
+  id: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string | undefined;
+  status: RunStatus;
+  summary: Summary | undefined;
+  failed: number;
+  warnings: string[];
+}
+
+/**
+ * The local snapshot. Each mutating method is a single statement or group of statements; the
+ * applier wraps the mutation and its operation record in `transaction` so each confirmed
+ * operation is committed on its own.
+ */
+export interface SnapshotStore {
+  load(): Snapshot;
+  transaction<T>(fn: () => T): T;
+
+  saveUser(user: SnapshotUser): void;
+  /** Forget the link of an Okta user (e.g. the user vanished in Command). Also drops memberships. */
+  unlinkUser(oktaId: string): void;
+  saveGroup(group: { oktaId: string; scimId: string; displayName: string }): void;
+  /** Forget a group and its member set. */
+  deleteGroup(oktaId: string): void;
+  addGroupMembers(groupOktaId: string, userOktaIds: readonly string[]): void;
+  removeGroupMembers(groupOktaId: string, userOktaIds: readonly string[]): void;
+
+  beginRun(command: string, startedAt: Date): string;
+  recordOperation(runId: string, record: OperationRecord): void;
+  finishRun(
+    runId: string,
+    result: { status: RunStatus; finishedAt: Date; summary: Summary; failed: number; warnings: readonly string[] },
+  ): void;
+  listRuns(limit: number): RunRecord[];
+  getRunOperations(runId: string): OperationRecord[];
+
+  close(): void;
+}

@@ -1,0 +1,179 @@
+/**
+ * Domain types shared by pull, plan, apply and the snapshot store.
+ *
+ * Users are keyed by Okta user id and groups by Okta group id everywhere: a changed email or
+ * group name is an update, never a delete plus create.
+ */
+
+/** The SCIM core User schema and the enterprise extension, as used in attribute paths. */
+export const CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const CORE_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/**
+ * The SCIM attributes of a user as a flat map from attribute path to a non-empty string.
+ *
+ * Paths are SCIM attribute paths as Okta's Profile Editor writes them:
+ * - core simple or sub-attributes: `userName`, `title`, `name.givenName`
+ * - multi-valued with a type filter: `emails[type eq "work"].value`
+ * - extension attributes, prefixed with the schema URN: `urn:...:enterprise:2.0:User:department`
+ *
+ * An attribute that is empty in Okta is absent from the map. `externalId` and `active` are not
+ * in the map: the first is the Okta id, the second is tracked on its own.
+ */
+export type UserAttributes = Readonly<Record<string, string>>;
+
+export interface DesiredUser {
+  oktaId: string;
+  userName: string;
+  /** Always contains `userName`. */
+  attributes: UserAttributes;
+  /** Whether the user should be active in Command. */
+  active: boolean;
+}
+
+export interface DesiredGroup {
+  oktaId: string;
+  displayName: string;
+  /** Okta user ids of the members that are assigned to the app; sorted, unique. */
+  members: readonly string[];
+}
+
+/** What Okta says Command should hold. Only produced by a pull that read every page. */
+export interface DesiredState {
+  users: readonly DesiredUser[];
+  groups: readonly DesiredGroup[];
+  /** Problems found while pulling that did not stop the pull (shown to the user). */
+  warnings: readonly string[];
+}
+
+export interface SnapshotUser {
+  oktaId: string;
+  scimId: string;
+  userName: string;
+  /** The attributes last pushed to Command. */
+  attributes: UserAttributes;
+  active: boolean;
+}
+
+export interface SnapshotGroup {
+  oktaId: string;
+  scimId: string;
+  displayName: string;
+  /** Okta user ids of the members last pushed; sorted, unique. */
+  members: readonly string[];
+}
+
+/** What this tool last made Command hold, as recorded in the snapshot DB. */
+export interface Snapshot {
+  users: readonly SnapshotUser[];
+  groups: readonly SnapshotGroup[];
+}
+
+export interface MemberRef {
+  oktaId: string;
+  userName: string;
+}
+
+export type Operation =
+  | {
+      type: "createUser";
+      oktaId: string;
+      userName: string;
+      after: UserAttributes;
+    }
+  | {
+      type: "updateUser";
+      oktaId: string;
+      scimId: string;
+      userName: string;
+      /** Values before of the attributes that change; a missing key was empty. */
+      before: UserAttributes;
+      /** Values after of the attributes that change; a missing key is being removed. */
+      after: UserAttributes;
+      /** The full desired attributes (a PUT sends the full representation). */
+      attributes: UserAttributes;
+      /** Whether the user is active at the time of the update (a PUT carries `active`). */
+      active: boolean;
+    }
+  | { type: "deactivateUser"; oktaId: string; scimId: string; userName: string }
+  | { type: "reactivateUser"; oktaId: string; scimId: string; userName: string }
+  | { type: "createGroup"; oktaGroupId: string; displayName: string }
+  | {
+      type: "updateGroup";
+      oktaGroupId: string;
+      scimId: string;
+      before: { displayName: string };
+      after: { displayName: string };
+    }
+  | { type: "deleteGroup"; oktaGroupId: string; scimId: string; displayName: string }
+  | { type: "addMembers"; oktaGroupId: string; displayName: string; members: readonly MemberRef[] }
+  | { type: "removeMembers"; oktaGroupId: string; displayName: string; members: readonly MemberRef[] };
+
+export type OperationType = Operation["type"];
+
+export const OPERATION_TYPES: readonly OperationType[] = [
+  "createUser",
+  "updateUser",
+  "deactivateUser",
+  "reactivateUser",
+  "createGroup",
+  "updateGroup",
+  "deleteGroup",
+  "addMembers",
+  "removeMembers",
+];
+
+/** Counts by operation type; memberships count one per user in one group. */
+export type Summary = Record<OperationType, number>;
+
+export interface Plan {
+  operations: readonly Operation[];
+  warnings: readonly string[];
+}
+
+export function emptySummary(): Summary {
+  return {
+    createUser: 0,
+    updateUser: 0,
+    deactivateUser: 0,
+    reactivateUser: 0,
+    createGroup: 0,
+    updateGroup: 0,
+    deleteGroup: 0,
+    addMembers: 0,
+    removeMembers: 0,
+  };
+}
+
+/** How many units an operation counts for in a summary. */
+export function operationWeight(op: Operation): number {
+  return op.type === "addMembers" || op.type === "removeMembers" ? op.members.length : 1;
+}
+
+export function summarize(operations: readonly Operation[]): Summary {
+  const summary = emptySummary();
+  for (const op of operations) summary[op.type] += operationWeight(op);
+  return summary;
+}
+
+/** A short, human description of what an operation acts on (a userName or group name). */
+export function operationTarget(op: Operation): string {
+  switch (op.type) {
+    case "createUser":
+    case "updateUser":
+    case "deactivateUser":
+    case "reactivateUser":
+      return op.userName;
+    case "createGroup":
+    case "deleteGroup":
+    case "addMembers":
+    case "removeMembers":
+      return op.displayName;
+    case "updateGroup":
+      return op.before.displayName;
+  }
+}
