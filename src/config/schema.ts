@@ -1,0 +1,270 @@
+/**
+ * The shape of the configuration as written (YAML, environment, flags), with a message per key
+ * that says what is allowed. Cross-key rules (one Okta credential, required keys, duplicate
+ * mappings) live in validate.ts so that every problem is reported even when shapes are wrong.
+ */
+import { createPrivateKey, type JsonWebKey } from "node:crypto";
+import { z } from "zod";
+import { CORE_USER_SCHEMA } from "../model.js";
+import type { DeactivationLimit } from "./types.js";
+import { isNamespace, isOktaExpression, isScimPath, NAMESPACE_RULE, OKTA_EXPRESSION_RULE, SCIM_PATH_RULE } from "./attributes.js";
+import { checkBaseUrl, HTTPS_RULE } from "./urls.js";
+
+export const REGION_SCIM_URLS = {
+  us: "https://api.command.verkada.com/scim",
+  eu: "https://scim.prod2.verkada.com/scim",
+  aus: "https://scim.prod-ap-syd.verkada.com/scim",
+} as const;
+export type Region = keyof typeof REGION_SCIM_URLS;
+
+export const DEFAULT_SCOPES: readonly string[] = ["okta.users.read", "okta.groups.read", "okta.apps.read"];
+
+export const DEFAULTS = {
+  region: "us" as Region,
+  requestsPerMinute: 300,
+  concurrency: 4,
+  updateMethod: "put" as const,
+  membersPerRequest: 100,
+  timeoutMs: 30_000,
+  onRemove: "keep" as const,
+  suspended: "active" as const,
+  phoneType: "work",
+  maxDeactivations: "10%",
+  statePath: "./okta-command-sync.db",
+  externalNamespace: CORE_USER_SCHEMA,
+};
+
+/** Keys whose values are never echoed in a message. */
+export const SECRET_PATHS: ReadonlySet<string> = new Set(["okta.token", "okta.privateKey", "command.token"]);
+/** Keys not echoed either: a secret pasted where its file path belongs must not be shown. */
+export const NO_ECHO_PATHS: ReadonlySet<string> = new Set([...SECRET_PATHS, "okta.tokenFile", "okta.privateKeyFile", "command.tokenFile"]);
+
+/** The environment variable that sets each key, for "set it in ..." hints. */
+export const ENV_VARS: Readonly<Record<string, string>> = {
+  "okta.orgUrl": "OKTA_ORG_URL",
+  "okta.appId": "OKTA_APP_ID",
+  "okta.token": "OKTA_API_TOKEN",
+  "okta.clientId": "OKTA_CLIENT_ID",
+  "okta.privateKey": "OKTA_PRIVATE_KEY",
+  "okta.keyId": "OKTA_KEY_ID",
+  "command.region": "COMMAND_REGION",
+  "command.scimUrl": "COMMAND_SCIM_URL",
+  "command.token": "COMMAND_SCIM_TOKEN",
+  "state.path": "OCS_STATE",
+};
+
+export const DEACTIVATIONS_RULE = "must be a count (e.g. 25) or a percent (e.g. 10%)";
+
+/** `25` -> at most 25 users; `10%` -> at most 10% of the synced active users. */
+export function parseDeactivationLimit(value: unknown): DeactivationLimit | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? { kind: "count", value } : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return { kind: "count", value: Number(text) };
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent === null) return undefined;
+  const amount = Number(percent[1]);
+  return amount <= 100 ? { kind: "percent", value: amount } : undefined;
+}
+
+// YAML numbers arrive as their source text (see load.ts) so that ids and names keep their
+// exact spelling; numeric keys therefore accept digit strings as well as numbers.
+function digitsToNumber(value: unknown): unknown {
+  return typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+function wholeNumber(min: number, max: number | undefined, rule: string) {
+  const int = z.int({ error: rule }).min(min, { error: rule });
+  return z.preprocess(digitsToNumber, max === undefined ? int : int.max(max, { error: rule }));
+}
+
+// And YAML numbers that print back the same stay numbers, so text keys accept numbers too.
+function numberToText(value: unknown): unknown {
+  return typeof value === "number" ? String(value) : value;
+}
+
+function text(rule: string) {
+  return z.preprocess(numberToText, z.string({ error: rule }).trim().min(1, { error: rule }));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(", ")}` });
+}
+
+function mapping(keys: string) {
+  return { error: `must be a mapping of keys (${keys})` };
+}
+
+const ID = /^[A-Za-z0-9]+$/;
+
+function secret(what: string, prefix: RegExp, prefixHint: string) {
+  return z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .superRefine((value, ctx) => {
+      if (value === "") ctx.addIssue(`must not be empty (${what})`);
+      else if (prefix.test(value)) ctx.addIssue(`must be the token alone, without the "${prefixHint}" prefix`);
+      else if (/\s/.test(value)) ctx.addIssue("must be a single token without spaces or line breaks (check the file or variable it comes from)");
+    });
+}
+
+/** Undefined when `value` is a usable private key; otherwise what is wrong, without any of the key. */
+export function privateKeyProblem(value: string): string | undefined {
+  const rule = "must be a private key: PEM (-----BEGIN PRIVATE KEY-----) or a private JWK (JSON with kty and d)";
+  const trimmed = value.trim();
+  if (trimmed.startsWith("{")) {
+    let jwk: unknown;
+    try {
+      jwk = JSON.parse(trimmed);
+    } catch {
+      return `${rule}; it looks like JSON but does not parse`;
+    }
+    if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) return rule;
+    if (!("d" in jwk)) return "is a public JWK: the private key (with d) is needed";
+    try {
+      createPrivateKey({ key: jwk as JsonWebKey, format: "jwk" });
+    } catch {
+      return `${rule}; the JWK is not a valid private key`;
+    }
+    return undefined;
+  }
+  if (/-----BEGIN (?:[A-Z]+ )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(trimmed)) return "is a public key or certificate: the private key is needed";
+  if (!/^-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(trimmed)) return rule;
+  try {
+    createPrivateKey({ key: trimmed, format: "pem" });
+  } catch {
+    return `${rule}; the PEM does not parse (an encrypted key is not supported)`;
+  }
+  return undefined;
+}
+
+const GROUPS_PUSH_RULE = "must be a list of Okta group names or ids, or the word assigned";
+
+const groupsPush = z.unknown().transform((value, ctx): string[] | "assigned" => {
+  if (value === "assigned") return value;
+  if (!Array.isArray(value)) {
+    ctx.addIssue(GROUPS_PUSH_RULE);
+    return [];
+  }
+  const names: string[] = [];
+  value.forEach((item, index) => {
+    if (typeof item === "number" || typeof item === "boolean") item = String(item);
+    if (typeof item !== "string" || item.trim() === "") {
+      ctx.addIssue({ code: "custom", message: "must be an Okta group name or id (a non-empty string)", path: [index] });
+    } else {
+      names.push(item.trim());
+    }
+  });
+  return names;
+});
+
+const attribute = z.strictObject(
+  {
+    okta: z.string({ error: OKTA_EXPRESSION_RULE }).trim().refine(isOktaExpression, { error: OKTA_EXPRESSION_RULE }),
+    externalName: text(SCIM_PATH_RULE).refine(isScimPath, { error: SCIM_PATH_RULE }),
+    externalNamespace: z.string({ error: NAMESPACE_RULE }).trim().refine(isNamespace, { error: NAMESPACE_RULE }).optional(),
+  },
+  mapping("okta, externalName, externalNamespace"),
+);
+
+function baseUrl(options: { allowPath: boolean; example: string }) {
+  return text(`${HTTPS_RULE}, such as ${options.example}`).transform((value, ctx) => {
+    const checked = checkBaseUrl(value, options);
+    if (checked.ok) return checked.url;
+    ctx.addIssue(checked.problem);
+    return value;
+  });
+}
+
+export const KNOWN_KEYS = {
+  "": ["okta", "command", "groups", "users", "safety", "state", "attributes"],
+  okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes"],
+  command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs"],
+  groups: ["push", "onRemove"],
+  users: ["suspended", "phoneType"],
+  safety: ["maxDeactivations"],
+  state: ["path"],
+  attributes: ["okta", "externalName", "externalNamespace"],
+} as const satisfies Record<string, readonly string[]>;
+
+const fileKey = (secretPath: string) =>
+  z.unknown().superRefine((_value, ctx) => ctx.addIssue(`is read by loadConfig; validateConfig takes the secret itself in ${secretPath}`));
+
+export const configSchema = z.strictObject(
+  {
+    okta: z
+      .strictObject(
+        {
+          orgUrl: baseUrl({ allowPath: false, example: "https://acme.okta.com" }),
+          appId: text("must be the id of the Verkada app in Okta, such as 0oa1b2c3d4e5f6").refine((v) => ID.test(v), {
+            error: "must be the id of the Verkada app in Okta (letters and digits), such as 0oa1b2c3d4e5f6",
+          }),
+          token: secret("an Okta API token (SSWS)", /^ssws\s/i, "SSWS "),
+          tokenFile: fileKey("okta.token"),
+          clientId: text("must be the client id of the Okta service app, such as 0oa1b2c3d4e5f6").refine((v) => ID.test(v), {
+            error: "must be the client id of the Okta service app (letters and digits), such as 0oa1b2c3d4e5f6",
+          }),
+          privateKey: z.string({ error: "must be a private key (PEM or JWK)" }).superRefine((value, ctx) => {
+            const problem = privateKeyProblem(value);
+            if (problem !== undefined) ctx.addIssue(problem);
+          }),
+          privateKeyFile: fileKey("okta.privateKey"),
+          keyId: text("must be the key id (kid) registered in Okta for the public key").refine((v) => !/\s/.test(v), {
+            error: "must be the key id (kid) registered in Okta for the public key, without spaces",
+          }),
+          scopes: z
+            .array(text("must be an OAuth scope such as okta.users.read").refine((v) => !/\s/.test(v), { error: "must be one OAuth scope, without spaces" }), {
+              error: `must be a list of OAuth scopes (default: ${DEFAULT_SCOPES.join(", ")})`,
+            })
+            .min(1, { error: `must list at least one scope (default: ${DEFAULT_SCOPES.join(", ")})` }),
+        },
+        mapping(KNOWN_KEYS.okta.join(", ")),
+      )
+      .partial(),
+    command: z
+      .strictObject(
+        {
+          region: oneOf(["us", "eu", "aus"]),
+          scimUrl: baseUrl({ allowPath: true, example: REGION_SCIM_URLS.us }),
+          token: secret("a Command SCIM bearer token", /^bearer\s/i, "Bearer "),
+          tokenFile: fileKey("command.token"),
+          requestsPerMinute: wholeNumber(0, undefined, "must be a whole number of requests per minute, 0 or more (0 = no pacing)"),
+          concurrency: wholeNumber(1, 32, "must be a whole number from 1 to 32"),
+          updateMethod: oneOf(["put", "patch"]),
+          membersPerRequest: wholeNumber(1, 1000, "must be a whole number from 1 to 1000"),
+          timeoutMs: wholeNumber(100, 600_000, "must be a whole number of milliseconds from 100 to 600000"),
+        },
+        mapping(KNOWN_KEYS.command.join(", ")),
+      )
+      .partial(),
+    groups: z.strictObject({ push: groupsPush, onRemove: oneOf(["keep", "delete"]) }, mapping(KNOWN_KEYS.groups.join(", "))).partial(),
+    users: z
+      .strictObject(
+        {
+          suspended: oneOf(["active", "deactivate"]),
+          phoneType: text("must be a phone number type such as work or mobile").refine((v) => /^[A-Za-z0-9_-]+$/.test(v), {
+            error: "must be a phone number type such as work or mobile (letters, digits, - and _)",
+          }),
+        },
+        mapping(KNOWN_KEYS.users.join(", ")),
+      )
+      .partial(),
+    safety: z
+      .strictObject(
+        {
+          maxDeactivations: z.unknown().transform((value, ctx): DeactivationLimit => {
+            const limit = parseDeactivationLimit(value);
+            if (limit === undefined) ctx.addIssue(`${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`);
+            return limit ?? { kind: "count", value: 0 };
+          }),
+        },
+        mapping(KNOWN_KEYS.safety.join(", ")),
+      )
+      .partial(),
+    state: z.strictObject({ path: text("must be a file path for the snapshot database") }, mapping(KNOWN_KEYS.state.join(", "))).partial(),
+    attributes: z.array(attribute, { error: "must be a list of mappings, each with okta, externalName and optionally externalNamespace" }),
+  },
+  mapping(KNOWN_KEYS[""].join(", ")),
+).partial();
+
+export type RawConfig = z.output<typeof configSchema>;

@@ -1,0 +1,190 @@
+/**
+ * The run log: one row per run of a writing command and one per operation it attempted, so
+ * `runs` and `runs show` can tell what happened long after the output scrolled away.
+ */
+import { randomBytes } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { OperationOutcome, OperationRecord, RunRecord, RunStatus } from "../apply/ports.js";
+import { SyncError } from "../errors.js";
+import type { Operation, OperationType, Summary } from "../model.js";
+
+interface RunRow {
+  id: string;
+  command: string;
+  started_at: string;
+  finished_at: string | null;
+  status: RunStatus;
+  summary: string | null;
+  failed: number;
+  warnings: string;
+}
+
+interface OperationRow {
+  idx: number;
+  type: OperationType;
+  target: string;
+  outcome: OperationOutcome;
+  error: string | null;
+  detail: string;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  finishedAt: Date;
+  summary: Summary;
+  failed: number;
+  warnings: readonly string[];
+}
+
+/**
+ * A run id that sorts by start time and says when the run started: `r-20261129T051200Z-3fa9c1`.
+ * The random tail keeps two runs started in the same second apart.
+ */
+export function newRunId(startedAt: Date): string {
+  const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  return `r-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    command: row.command,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? undefined,
+    status: row.status,
+    summary: row.summary === null ? undefined : (JSON.parse(row.summary) as Summary),
+    failed: row.failed,
+    warnings: JSON.parse(row.warnings) as string[],
+  };
+}
+
+function toOperationRecord(row: OperationRow): OperationRecord {
+  const record: OperationRecord = {
+    index: row.idx,
+    type: row.type,
+    target: row.target,
+    outcome: row.outcome,
+    detail: JSON.parse(row.detail) as Operation,
+  };
+  if (row.error !== null) record.error = row.error;
+  return record;
+}
+
+const RUN_COLUMNS = "id, command, started_at, finished_at, status, summary, failed, warnings";
+
+export class RunLog {
+  private readonly insertRun: Database.Statement<[string, string, string]>;
+  private readonly finish: Database.Statement<[string | null, string, string, number, string, string]>;
+  private readonly upsertOperation: Database.Statement<
+    [string, number, string, string, string, string | null, string]
+  >;
+  private readonly selectRuns: Database.Statement<[number], RunRow>;
+  private readonly selectRun: Database.Statement<[string], RunRow>;
+  private readonly selectOperations: Database.Statement<[string], OperationRow>;
+  private readonly interruptRunning: Database.Statement<[string]>;
+  private readonly deleteOlder: Database.Statement<[number]>;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertRun = db.prepare(
+      "INSERT INTO runs (id, command, started_at, status) VALUES (?, ?, ?, 'running')",
+    );
+    this.finish = db.prepare(
+      "UPDATE runs SET finished_at = ?, status = ?, summary = ?, failed = ?, warnings = ? WHERE id = ?",
+    );
+    // Recording an operation again (a retry in the same run) keeps its last outcome.
+    this.upsertOperation = db.prepare(
+      `INSERT INTO run_operations (run_id, idx, type, target, outcome, error, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, idx) DO UPDATE SET
+         type = excluded.type, target = excluded.target, outcome = excluded.outcome,
+         error = excluded.error, detail = excluded.detail`,
+    );
+    // rowid breaks ties between runs started in the same millisecond, in insertion order.
+    this.selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?`);
+    this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
+    this.selectOperations = db.prepare(
+      "SELECT idx, type, target, outcome, error, detail FROM run_operations WHERE run_id = ? ORDER BY idx",
+    );
+    this.interruptRunning = db.prepare(
+      "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
+    );
+    this.deleteOlder = db.prepare(
+      "DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?)",
+    );
+  }
+
+  begin(command: string, startedAt: Date): string {
+    for (let attempt = 0; ; attempt += 1) {
+      const id = newRunId(startedAt);
+      try {
+        this.insertRun.run(id, command, startedAt.toISOString());
+        return id;
+      } catch (error) {
+        if (attempt < 3 && isConstraint(error, "SQLITE_CONSTRAINT_PRIMARYKEY")) continue;
+        throw error;
+      }
+    }
+  }
+
+  record(runId: string, record: OperationRecord): void {
+    try {
+      this.upsertOperation.run(
+        runId,
+        record.index,
+        record.type,
+        record.target,
+        record.outcome,
+        record.error ?? null,
+        JSON.stringify(record.detail),
+      );
+    } catch (error) {
+      if (isConstraint(error, "SQLITE_CONSTRAINT_FOREIGNKEY")) throw unknownRun(runId);
+      throw error;
+    }
+  }
+
+  finishRun(runId: string, result: RunResult): void {
+    const changed = this.finish.run(
+      result.finishedAt.toISOString(),
+      result.status,
+      JSON.stringify(result.summary),
+      result.failed,
+      JSON.stringify(result.warnings),
+      runId,
+    ).changes;
+    if (changed === 0) throw unknownRun(runId);
+  }
+
+  list(limit: number): RunRecord[] {
+    if (!Number.isInteger(limit) || limit < 0) throw new SyncError("internal", `invalid run limit ${limit}`);
+    return this.selectRuns.all(limit).map(toRunRecord);
+  }
+
+  get(runId: string): RunRecord | undefined {
+    const row = this.selectRun.get(runId);
+    return row === undefined ? undefined : toRunRecord(row);
+  }
+
+  operations(runId: string): OperationRecord[] {
+    return this.selectOperations.all(runId).map(toOperationRecord);
+  }
+
+  /** Mark runs left `running` by a process that died. Only safe while holding the run lock. */
+  markInterrupted(at: Date): number {
+    return this.interruptRunning.run(at.toISOString()).changes;
+  }
+
+  /** Keep the newest `keep` runs and their operations; returns how many runs were deleted. */
+  prune(keep: number): number {
+    if (!Number.isInteger(keep) || keep < 0) throw new SyncError("internal", `invalid number of runs to keep ${keep}`);
+    return this.db.transaction(() => this.deleteOlder.run(keep).changes).immediate();
+  }
+}
+
+function unknownRun(runId: string): SyncError {
+  return new SyncError("internal", `run ${runId} is not in the run log`);
+}
+
+export function isConstraint(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,812 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} references, not templates
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { configSecrets, REDACTED, redactConfig } from "../../src/config/describe.js";
+import { type LoadOptions, loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/types.js";
+import { validateConfig } from "../../src/config/validate.js";
+import { ConfigError } from "../../src/errors.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const CWD = "/srv/sync";
+
+const OKTA_TOKEN = "00okta-SECRET-token-4f9a";
+const COMMAND_TOKEN = "cmd-SECRET-token-77b2";
+const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+const PEM = ec.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+const JWK = JSON.stringify({ ...ec.privateKey.export({ format: "jwk" }), kid: "kid-from-jwk" });
+const PUBLIC_PEM = ec.publicKey.export({ format: "pem", type: "spki" }).toString();
+const SECRETS = [OKTA_TOKEN, COMMAND_TOKEN, PEM.split("\n")[1]!, JSON.parse(JWK).d as string];
+
+/** The smallest valid configuration, as the environment alone would give it. */
+const ENV = {
+  OKTA_ORG_URL: "https://acme.okta.com",
+  OKTA_APP_ID: "0oa1b2c3d4e5f6",
+  OKTA_API_TOKEN: OKTA_TOKEN,
+  COMMAND_SCIM_TOKEN: COMMAND_TOKEN,
+};
+
+function raw(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const base: Record<string, Record<string, unknown>> = {
+    okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", token: OKTA_TOKEN },
+    command: { token: COMMAND_TOKEN },
+  };
+  const out: Record<string, unknown> = { ...base };
+  for (const [section, value] of Object.entries(overrides)) {
+    const isMapping = typeof value === "object" && value !== null && !Array.isArray(value);
+    out[section] = isMapping ? { ...(base[section] ?? {}), ...value } : value;
+  }
+  return out;
+}
+
+function memoryFs(files: Record<string, string>, directories: string[] = []) {
+  return (path: string): string => {
+    if (directories.includes(path)) throw Object.assign(new Error(`EISDIR: ${path}`), { code: "EISDIR" });
+    const content = files[path];
+    if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+    return content;
+  };
+}
+
+interface LoadCase {
+  yaml?: string;
+  env?: Record<string, string | undefined>;
+  files?: Record<string, string>;
+  options?: Partial<LoadOptions>;
+}
+
+/** Loads with ./config.yaml holding `yaml` (when given) and an in-memory file system. */
+function load({ yaml, env = {}, files = {}, options = {} }: LoadCase) {
+  const all = { ...files, ...(yaml === undefined ? {} : { [`${CWD}/config.yaml`]: yaml }) };
+  return loadConfig({ env, cwd: CWD, readFile: memoryFs(all), ...options });
+}
+
+function loadProblems(input: LoadCase): readonly string[] {
+  try {
+    load(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+function problems(input: unknown): string[] {
+  const result = validateConfig(input);
+  expect(result.config).toBeUndefined();
+  return result.problems;
+}
+
+function valid(input: unknown): { config: Config; warnings: string[] } {
+  const result = validateConfig(input, { cwd: CWD });
+  expect(result.problems).toEqual([]);
+  return { config: result.config!, warnings: result.warnings };
+}
+
+function expectNoSecrets(messages: readonly string[]): void {
+  for (const message of messages) for (const secret of SECRETS) expect(message).not.toContain(secret);
+}
+
+describe("defaults", () => {
+  it("fills every default from the smallest configuration", () => {
+    const { config, warnings } = load({ env: ENV });
+    expect(warnings).toEqual([]);
+    expect(config).toEqual({
+      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN } },
+      command: {
+        scimUrl: "https://api.command.verkada.com/scim",
+        token: COMMAND_TOKEN,
+        requestsPerMinute: 300,
+        concurrency: 4,
+        updateMethod: "put",
+        membersPerRequest: 100,
+        timeoutMs: 30000,
+      },
+      groups: { push: [], onRemove: "keep" },
+      users: { suspended: "active", phoneType: "work" },
+      safety: { maxDeactivations: { kind: "percent", value: 10 } },
+      state: { path: `${CWD}/okta-command-sync.db` },
+      attributes: [],
+    } satisfies Config);
+  });
+
+  it("defaults the OAuth scopes and leaves keyId unset for a PEM key", () => {
+    const { config } = valid(raw({ okta: { token: undefined, clientId: "0oaclient1", privateKey: PEM } }));
+    expect(config.okta.auth).toEqual({
+      mode: "privateKey",
+      clientId: "0oaclient1",
+      privateKey: PEM.trim(),
+      keyId: undefined,
+      scopes: ["okta.users.read", "okta.groups.read", "okta.apps.read"],
+    });
+  });
+
+  it("defaults externalNamespace to the core User schema", () => {
+    const { config } = valid(raw({ attributes: [{ okta: "user.title", externalName: "title" }] }));
+    expect(config.attributes).toEqual([{ okta: "user.title", externalName: "title", externalNamespace: "urn:ietf:params:scim:schemas:core:2.0:User" }]);
+  });
+
+  it("treats empty YAML keys and sections as not set", () => {
+    const { config } = load({ yaml: "okta:\ncommand:\n  region:\n  concurrency: ~\ngroups:\nattributes:\n", env: ENV });
+    expect(config.command.concurrency).toBe(4);
+    expect(config.command.scimUrl).toBe("https://api.command.verkada.com/scim");
+    expect(config.attributes).toEqual([]);
+  });
+
+  it("leaves a relative state path relative when validateConfig is given no cwd, and keeps :memory:", () => {
+    expect(validateConfig(raw()).config?.state.path).toBe("./okta-command-sync.db");
+    expect(valid(raw({ state: { path: ":memory:" } })).config.state.path).toBe(":memory:");
+    expect(valid(raw({ state: { path: "/var/lib/ocs.db" } })).config.state.path).toBe("/var/lib/ocs.db");
+  });
+});
+
+describe("values that are accepted", () => {
+  it("takes every option from the file", () => {
+    const yaml = `
+okta: { orgUrl: "https://acme.okta.com/", appId: 0oa9, clientId: 0oa8, privateKey: '${JWK}', keyId: k1, scopes: [okta.users.read] }
+command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100 }
+groups: { push: assigned, onRemove: delete }
+users: { suspended: deactivate, phoneType: mobile }
+safety: { maxDeactivations: 25 }
+state: { path: data/state.db }
+`;
+    const { config } = load({ yaml });
+    expect(config.okta).toEqual({
+      orgUrl: "https://acme.okta.com",
+      appId: "0oa9",
+      auth: { mode: "privateKey", clientId: "0oa8", privateKey: JWK, keyId: "k1", scopes: ["okta.users.read"] },
+    });
+    expect(config.command).toEqual({
+      scimUrl: "https://scim.prod2.verkada.com/scim",
+      token: "t0k3n",
+      requestsPerMinute: 0,
+      concurrency: 32,
+      updateMethod: "patch",
+      membersPerRequest: 1000,
+      timeoutMs: 100,
+    });
+    expect(config.groups).toEqual({ push: "assigned", onRemove: "delete" });
+    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile" });
+    expect(config.safety.maxDeactivations).toEqual({ kind: "count", value: 25 });
+    expect(config.state.path).toBe(`${CWD}/data/state.db`);
+  });
+
+  it.each([
+    ["0", { kind: "count", value: 0 }],
+    ["25", { kind: "count", value: 25 }],
+    ["0%", { kind: "percent", value: 0 }],
+    ["2.5%", { kind: "percent", value: 2.5 }],
+    ["100%", { kind: "percent", value: 100 }],
+  ])("parses maxDeactivations %s", (text, expected) => {
+    expect(load({ yaml: `safety:\n  maxDeactivations: ${text}\n`, env: ENV }).config.safety.maxDeactivations).toEqual(expected);
+  });
+
+  it("accepts a count given as a number", () => {
+    expect(valid(raw({ safety: { maxDeactivations: 7 } })).config.safety.maxDeactivations).toEqual({ kind: "count", value: 7 });
+  });
+
+  it("keeps group names and ids spelled exactly as written in YAML", () => {
+    const { config } = load({ yaml: "groups:\n  push: [Engineering, 00g1abcd, 007, 1e3, 2024, true]\n", env: ENV });
+    expect(config.groups.push).toEqual(["Engineering", "00g1abcd", "007", "1e3", "2024", "true"]);
+  });
+
+  it("warns about and drops a group listed twice", () => {
+    const { config, warnings } = valid(raw({ groups: { push: ["Eng", "Ops", "Eng"] } }));
+    expect(config.groups.push).toEqual(["Eng", "Ops"]);
+    expect(warnings).toEqual(['groups.push: "Eng" is listed more than once']);
+  });
+
+  it("warns when onRemove delete meets an empty push list", () => {
+    expect(valid(raw({ groups: { onRemove: "delete" } })).warnings).toEqual([
+      "groups.push is empty and groups.onRemove is delete: every group this tool pushed before will be deleted from Command",
+    ]);
+  });
+});
+
+describe("regions and the SCIM URL", () => {
+  it.each([
+    ["us", "https://api.command.verkada.com/scim"],
+    ["eu", "https://scim.prod2.verkada.com/scim"],
+    ["aus", "https://scim.prod-ap-syd.verkada.com/scim"],
+  ])("maps region %s to %s", (region, url) => {
+    expect(valid(raw({ command: { region } })).config.command.scimUrl).toBe(url);
+  });
+
+  it("lets scimUrl override the region, with a warning, and removes the trailing slash", () => {
+    const { config, warnings } = valid(raw({ command: { region: "eu", scimUrl: "https://scim.example.com/v2/scim/" } }));
+    expect(config.command.scimUrl).toBe("https://scim.example.com/v2/scim");
+    expect(warnings).toEqual(["command.scimUrl (https://scim.example.com/v2/scim) overrides command.region (eu, https://scim.prod2.verkada.com/scim)"]);
+  });
+
+  it("uses scimUrl alone without a warning", () => {
+    expect(valid(raw({ command: { scimUrl: "http://127.0.0.1:8443/scim" } }))).toEqual({
+      config: expect.objectContaining({ command: expect.objectContaining({ scimUrl: "http://127.0.0.1:8443/scim" }) }),
+      warnings: [],
+    });
+  });
+
+  it("lets COMMAND_REGION in the environment replace a scimUrl from the file", () => {
+    const { config } = load({ yaml: "command:\n  scimUrl: https://scim.example.com/scim\n", env: { ...ENV, COMMAND_REGION: "aus" } });
+    expect(config.command.scimUrl).toBe("https://scim.prod-ap-syd.verkada.com/scim");
+  });
+});
+
+describe("URLs: https, or http to loopback only", () => {
+  it.each([
+    "http://127.0.0.1:8080",
+    "http://127.0.0.5",
+    "http://127.255.255.254:9000",
+    "http://localhost:3000",
+    "http://LOCALHOST",
+    "http://[::1]:8080",
+    "https://10.0.0.1",
+  ])("accepts %s", (url) => {
+    expect(valid(raw({ okta: { orgUrl: url }, command: { scimUrl: url } })).config.okta.orgUrl).toBe(url.toLowerCase().replace(/\/$/, ""));
+  });
+
+  it.each([
+    "http://10.0.0.1",
+    "http://localhost.evil.com",
+    "http://127.0.0.1.nip.io",
+    "http://[::2]",
+    "http://acme.okta.com",
+    "ftp://acme.okta.com",
+  ])("refuses %s", (url) => {
+    expect(problems(raw({ okta: { orgUrl: url }, command: { scimUrl: url } }))).toEqual([
+      `okta.orgUrl: must be an https:// URL (http:// only for loopback hosts: 127.0.0.0/8, localhost, [::1]) (got "${url}")`,
+      `command.scimUrl: must be an https:// URL (http:// only for loopback hosts: 127.0.0.0/8, localhost, [::1]) (got "${url}")`,
+    ]);
+  });
+
+  it("refuses something that is not a URL", () => {
+    expect(problems(raw({ okta: { orgUrl: "acme.okta.com" } }))).toEqual([
+      'okta.orgUrl: must be an https:// URL (http:// only for loopback hosts: 127.0.0.0/8, localhost, [::1]), such as https://acme.okta.com (got "acme.okta.com")',
+    ]);
+  });
+
+  it("refuses a path, query or credentials in the org URL, without echoing the credentials", () => {
+    expect(problems(raw({ okta: { orgUrl: "https://acme.okta.com/oauth2/default" } }))).toEqual([
+      'okta.orgUrl: must be the base URL of the org without a path, such as https://acme.okta.com (got "https://acme.okta.com/oauth2/default")',
+    ]);
+    expect(problems(raw({ command: { scimUrl: "https://api.command.verkada.com/scim?x=1" } }))).toEqual([
+      'command.scimUrl: must be a base URL without a query or fragment, such as https://api.command.verkada.com/scim (got "https://api.command.verkada.com/scim?x=1")',
+    ]);
+    const messages = problems(raw({ command: { scimUrl: "https://user:hunter2@scim.example.com/scim" } }));
+    expect(messages).toEqual([
+      'command.scimUrl: must not contain a user name or password (credentials go in the token settings) (got "https://***@scim.example.com/scim")',
+    ]);
+  });
+
+  it("normalises the org URL and corrects an admin console URL with a warning", () => {
+    expect(valid(raw({ okta: { orgUrl: "https://acme.okta.com/" } })).config.okta.orgUrl).toBe("https://acme.okta.com");
+    const { config, warnings } = valid(raw({ okta: { orgUrl: "https://acme-admin.oktapreview.com" } }));
+    expect(config.okta.orgUrl).toBe("https://acme.oktapreview.com");
+    expect(warnings).toEqual(["okta.orgUrl: https://acme-admin.oktapreview.com is the admin console; using the org URL https://acme.oktapreview.com"]);
+  });
+});
+
+describe("precedence: flags > environment > file > defaults", () => {
+  const FILE = `
+okta:
+  orgUrl: https://file.okta.com
+  appId: 0oafile
+  token: file-token
+command:
+  region: eu
+  token: file-command-token
+state:
+  path: file.db
+`;
+
+  it.each([
+    ["OKTA_ORG_URL", "https://env.okta.com", (c: Config) => c.okta.orgUrl],
+    ["OKTA_APP_ID", "0oaenv", (c: Config) => c.okta.appId],
+    ["OKTA_API_TOKEN", "env-token", (c: Config) => (c.okta.auth.mode === "token" ? c.okta.auth.token : "")],
+    ["COMMAND_REGION", "aus", (c: Config) => c.command.scimUrl],
+    ["COMMAND_SCIM_URL", "https://scim.env.example/scim", (c: Config) => c.command.scimUrl],
+    ["COMMAND_SCIM_TOKEN", "env-command-token", (c: Config) => c.command.token],
+    ["OCS_STATE", "/var/lib/env.db", (c: Config) => c.state.path],
+  ])("%s overrides the file", (name, value, read) => {
+    const fromFile = read(load({ yaml: FILE }).config);
+    const fromEnv = read(load({ yaml: FILE, env: { [name]: value } }).config);
+    expect(fromEnv).not.toBe(fromFile);
+    expect(fromEnv).toBe(name === "COMMAND_REGION" ? "https://scim.prod-ap-syd.verkada.com/scim" : value);
+  });
+
+  it("the state path flag overrides OCS_STATE and the file", () => {
+    expect(load({ yaml: FILE, env: { OCS_STATE: "/env.db" }, options: { flags: { statePath: "flag.db" } } }).config.state.path).toBe(`${CWD}/flag.db`);
+  });
+
+  it("the max-deactivations flag overrides the file", () => {
+    const { config } = load({ yaml: `${FILE}safety:\n  maxDeactivations: 5\n`, options: { flags: { maxDeactivations: "50%" } } });
+    expect(config.safety.maxDeactivations).toEqual({ kind: "percent", value: 50 });
+  });
+
+  it("names the environment variable or flag a bad value came from", () => {
+    expect(loadProblems({ yaml: FILE, env: { COMMAND_REGION: "uk" } })).toEqual(['command.region: must be one of us, eu, aus (got "uk", from COMMAND_REGION)']);
+    expect(loadProblems({ yaml: FILE, options: { flags: { maxDeactivations: "lots" } } })).toEqual([
+      'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "lots", from the command line)',
+    ]);
+  });
+
+  it("names OKTA_KEY_ID when it meets a token from the file", () => {
+    expect(loadProblems({ yaml: FILE, env: { OKTA_KEY_ID: "k1" } })).toEqual([
+      "okta.keyId: only applies to an OAuth 2.0 service app (clientId + privateKeyFile); remove it when using okta.token (from OKTA_KEY_ID)",
+    ]);
+  });
+
+  it("ignores empty environment variables", () => {
+    expect(load({ yaml: FILE, env: { OKTA_ORG_URL: "", COMMAND_REGION: "" } }).config.okta.orgUrl).toBe("https://file.okta.com");
+  });
+
+  it("an API token in the environment replaces an OAuth app configured in the file", () => {
+    const yaml = `okta:\n  orgUrl: https://acme.okta.com\n  appId: 0oa1\n  clientId: 0oa2\n  privateKeyFile: /missing.pem\n  keyId: k\ncommand:\n  token: t\n`;
+    expect(load({ yaml, env: { OKTA_API_TOKEN: "env-token" } }).config.okta.auth).toEqual({ mode: "token", token: "env-token" });
+  });
+
+  it("an OAuth app in the environment replaces a token configured in the file", () => {
+    const { config } = load({
+      yaml: FILE,
+      env: { OKTA_CLIENT_ID: "0oaenvclient", OKTA_PRIVATE_KEY_FILE: "/run/secrets/okta.pem", OKTA_KEY_ID: "envkid" },
+      files: { "/run/secrets/okta.pem": PEM },
+    });
+    expect(config.okta.auth).toMatchObject({ mode: "privateKey", clientId: "0oaenvclient", keyId: "envkid" });
+  });
+
+  it("OKTA_PRIVATE_KEY takes a PEM written on one line with \\n", () => {
+    const { config } = load({ yaml: FILE, env: { OKTA_CLIENT_ID: "0oa3", OKTA_PRIVATE_KEY: PEM.trim().replace(/\n/g, "\\n") } });
+    expect(config.okta.auth).toMatchObject({ mode: "privateKey", privateKey: PEM.trim() });
+  });
+});
+
+describe("finding the config file", () => {
+  const A = "okta:\n  appId: 0oaA\n";
+  const B = "okta:\n  appId: 0oaB\n";
+  const files = { [`${CWD}/a.yaml`]: A, "/etc/ocs/b.yaml": B, [`${CWD}/config.yaml`]: "okta:\n  appId: 0oaDefault\n" };
+  const env = { ...ENV, OKTA_APP_ID: undefined };
+
+  it("--config wins over OCS_CONFIG and ./config.yaml", () => {
+    const loaded = load({ files, env: { ...env, OCS_CONFIG: "/etc/ocs/b.yaml" }, options: { configPath: "a.yaml" } });
+    expect(loaded.config.okta.appId).toBe("0oaA");
+    expect(loaded.source).toBe(`${CWD}/a.yaml`);
+  });
+
+  it("OCS_CONFIG wins over ./config.yaml", () => {
+    const loaded = load({ files, env: { ...env, OCS_CONFIG: "/etc/ocs/b.yaml" } });
+    expect(loaded.config.okta.appId).toBe("0oaB");
+    expect(loaded.source).toBe("/etc/ocs/b.yaml");
+  });
+
+  it("reads ./config.yaml when it exists", () => {
+    expect(load({ files, env }).source).toBe(`${CWD}/config.yaml`);
+  });
+
+  it("uses the environment alone when there is no file", () => {
+    expect(load({ env: ENV }).source).toBeUndefined();
+  });
+
+  it("refuses a named file that does not exist or is a directory", () => {
+    expect(loadProblems({ env: ENV, options: { configPath: "nope.yaml" } })).toEqual(["config file nope.yaml (from --config) cannot be read: no such file"]);
+    expect(loadProblems({ env: { ...ENV, OCS_CONFIG: "/etc/none.yaml" } })).toEqual(["config file /etc/none.yaml (from OCS_CONFIG) cannot be read: no such file"]);
+    expect(() =>
+      loadConfig({ env: ENV, cwd: CWD, configPath: "/etc/ocs", readFile: memoryFs({}, ["/etc/ocs"]) }),
+    ).toThrow("invalid configuration: config file /etc/ocs (from --config) cannot be read: it is a directory");
+  });
+
+  it("reports a YAML syntax error with its line and column, without the line's text", () => {
+    const yaml = `okta:\n  orgUrl: https://acme.okta.com\n  token: "${OKTA_TOKEN}\n  appId: x\n command: [\n`;
+    const messages = loadProblems({ yaml });
+    expect(messages[0]).toMatch(/^config\.yaml: YAML syntax error at line \d+, column \d+: /);
+    expectNoSecrets(messages);
+    expect(loadProblems({ yaml: "okta:\n  appId: a\n  appId: b\n" })).toEqual(["config.yaml: YAML syntax error at line 3, column 3: Map keys must be unique"]);
+    expect(loadProblems({ yaml: "okta:\n  orgUrl: [a\ncommand: {}\n" })[0]).toMatch(/^config\.yaml: YAML syntax error at line 3, column 1: /);
+  });
+
+  it("refuses a file that is not a mapping", () => {
+    expect(loadProblems({ yaml: "- okta\n- command\n" })).toEqual([
+      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, safety, state, attributes)",
+    ]);
+  });
+
+  it("accepts an empty file", () => {
+    expect(load({ yaml: "# nothing yet\n", env: ENV }).source).toBe(`${CWD}/config.yaml`);
+  });
+
+  it("hints at the file to fix", () => {
+    try {
+      load({ yaml: "command:\n  region: uk\n", env: ENV });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).hint).toBe(`fix ${CWD}/config.yaml or the environment; config.example.yaml lists every option`);
+      expect((error as ConfigError).message).toBe('invalid configuration: command.region: must be one of us, eu, aus (got "uk")');
+    }
+  });
+});
+
+describe("${VAR} in YAML strings", () => {
+  it("replaces variables in any string, in lists and nested entries too", () => {
+    const yaml = `
+okta: { orgUrl: "https://\${OKTA_HOST}", appId: "\${APP}", token: "\${OKTA_API_TOKEN}" }
+command: { token: "\${COMMAND_SCIM_TOKEN}", concurrency: "\${CONC}" }
+groups: { push: ["\${TEAM}-eng", Ops] }
+attributes: [{ okta: "user.\${FIELD}", externalName: title }]
+`;
+    const env = { OKTA_HOST: "acme.okta.com", APP: "0oa7", OKTA_API_TOKEN: OKTA_TOKEN, COMMAND_SCIM_TOKEN: COMMAND_TOKEN, CONC: "8", TEAM: "core", FIELD: "jobTitle" };
+    const { config } = load({ yaml, env });
+    expect(config.okta.orgUrl).toBe("https://acme.okta.com");
+    expect(config.okta.appId).toBe("0oa7");
+    expect(config.command.concurrency).toBe(8);
+    expect(config.groups.push).toEqual(["core-eng", "Ops"]);
+    expect(config.attributes[0]?.okta).toBe("user.jobTitle");
+  });
+
+  it("reads $${VAR} as a literal ${VAR}", () => {
+    const { config } = load({ yaml: 'groups:\n  push: ["$${NOT_A_VAR}", "a$${B}c"]\n', env: ENV });
+    expect(config.groups.push).toEqual(["${NOT_A_VAR}", "a${B}c"]);
+  });
+
+  it("names the key and the variable when a variable is not set, and nothing else about that key", () => {
+    expect(loadProblems({ yaml: 'okta:\n  token: "${OKTA_API_TOKEN}"\n', env: { ...ENV, OKTA_API_TOKEN: undefined } })).toEqual([
+      "okta.token: environment variable OKTA_API_TOKEN is not set (referenced as ${OKTA_API_TOKEN})",
+    ]);
+    expect(loadProblems({ yaml: 'okta:\n  orgUrl: "https://${A}.${B}.com"\n', env: { ...ENV, OKTA_ORG_URL: undefined } })).toEqual([
+      "okta.orgUrl: environment variables A, B are not set (referenced as ${A}, ${B})",
+    ]);
+    expect(loadProblems({ yaml: 'groups:\n  push: [ok, "${TEAM}"]\n', env: ENV })).toEqual([
+      "groups.push[1]: environment variable TEAM is not set (referenced as ${TEAM})",
+    ]);
+  });
+
+  it("does not complain about a variable in a key the environment overrides", () => {
+    expect(load({ yaml: 'okta:\n  orgUrl: "${UNSET}"\n', env: ENV }).config.okta.orgUrl).toBe("https://acme.okta.com");
+  });
+
+  it("reports a malformed reference", () => {
+    expect(loadProblems({ yaml: 'state:\n  path: "${not valid}"\n', env: ENV })).toEqual([
+      'state.path: "${not valid}" is not a variable reference: write ${NAME} (letters, digits, _), or $${ for a literal ${',
+    ]);
+    expect(loadProblems({ yaml: 'state:\n  path: "${OPEN"\n', env: ENV })[0]).toMatch(/^state\.path: "\$\{OPEN" is not a variable reference/);
+  });
+});
+
+describe("secrets from files", () => {
+  it.each([
+    ["OKTA_API_TOKEN_FILE", (c: Config) => (c.okta.auth.mode === "token" ? c.okta.auth.token : "")],
+    ["COMMAND_SCIM_TOKEN_FILE", (c: Config) => c.command.token],
+  ])("%s reads the secret and drops the trailing newline", (name, read) => {
+    const env = { ...ENV, OKTA_API_TOKEN: undefined, COMMAND_SCIM_TOKEN: undefined, OKTA_API_TOKEN_FILE: "/s/okta", COMMAND_SCIM_TOKEN_FILE: "/s/cmd" };
+    const { config } = load({ env, files: { "/s/okta": "from-file-okta\n", "/s/cmd": "from-file-cmd\r\n" } });
+    expect(read(config)).toBe(name.startsWith("OKTA") ? "from-file-okta" : "from-file-cmd");
+  });
+
+  it("reads tokenFile and privateKeyFile from YAML, relative to the working directory", () => {
+    const yaml = "okta:\n  clientId: 0oa5\n  privateKeyFile: keys/okta.json\ncommand:\n  tokenFile: secrets/cmd\n";
+    const env = { ...ENV, OKTA_API_TOKEN: undefined, COMMAND_SCIM_TOKEN: undefined };
+    const { config } = load({ yaml, env, files: { [`${CWD}/keys/okta.json`]: `${JWK}\n`, [`${CWD}/secrets/cmd`]: "cmd-from-yaml\n" } });
+    expect(config.command.token).toBe("cmd-from-yaml");
+    expect(config.okta.auth).toEqual({
+      mode: "privateKey",
+      clientId: "0oa5",
+      privateKey: JWK,
+      keyId: "kid-from-jwk",
+      scopes: ["okta.users.read", "okta.groups.read", "okta.apps.read"],
+    });
+  });
+
+  it("names the variable and the path of a missing file, and reports nothing else about that secret", () => {
+    const env = { ...ENV, OKTA_API_TOKEN: undefined, OKTA_API_TOKEN_FILE: "/run/secrets/okta-token" };
+    expect(loadProblems({ env })).toEqual(["OKTA_API_TOKEN_FILE: cannot read /run/secrets/okta-token: no such file"]);
+    expect(loadProblems({ yaml: "command:\n  tokenFile: cmd.txt\n", env: { ...ENV, COMMAND_SCIM_TOKEN: undefined } })).toEqual([
+      `command.tokenFile: cannot read ${CWD}/cmd.txt: no such file`,
+    ]);
+  });
+
+  it("refuses an empty secret file", () => {
+    expect(loadProblems({ env: { ...ENV, COMMAND_SCIM_TOKEN: undefined, COMMAND_SCIM_TOKEN_FILE: "/s/empty" }, files: { "/s/empty": "\n" } })).toEqual([
+      "COMMAND_SCIM_TOKEN_FILE: /s/empty is empty",
+    ]);
+  });
+
+  it("refuses a variable and its _FILE variant together, and token with tokenFile", () => {
+    expect(loadProblems({ env: { ...ENV, OKTA_API_TOKEN_FILE: "/s/x" } })).toEqual(["OKTA_API_TOKEN and OKTA_API_TOKEN_FILE are both set; set only one"]);
+    expect(loadProblems({ yaml: "command:\n  token: a\n  tokenFile: /b\n", env: { ...ENV, COMMAND_SCIM_TOKEN: undefined } })).toEqual([
+      "command.token and command.tokenFile are both set; set only one",
+    ]);
+  });
+
+  it("never shows what a bad secret file holds", () => {
+    const env = { ...ENV, OKTA_API_TOKEN: undefined, OKTA_API_TOKEN_FILE: "/s/okta" };
+    const messages = loadProblems({ env, files: { "/s/okta": `${OKTA_TOKEN} ${COMMAND_TOKEN}\nsecond line\n` } });
+    expect(messages).toEqual([
+      "okta.token: must be a single token without spaces or line breaks (check the file or variable it comes from) (from OKTA_API_TOKEN_FILE=/s/okta)",
+    ]);
+    expectNoSecrets(messages);
+  });
+
+  it("reads a real file with the default reader", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-config-"));
+    try {
+      writeFileSync(join(dir, "token"), "real-file-token\n");
+      writeFileSync(join(dir, "config.yaml"), "command:\n  tokenFile: token\n");
+      const { config, source } = loadConfig({ env: { ...ENV, COMMAND_SCIM_TOKEN: undefined }, cwd: dir });
+      expect(config.command.token).toBe("real-file-token");
+      expect(source).toBe(join(dir, "config.yaml"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("unknown keys", () => {
+  it.each([
+    [{ comand: {} }, "comand: unknown key; did you mean command?"],
+    [{ command: { token: "t", requestsPerMinit: 10 } }, "command.requestsPerMinit: unknown key; did you mean requestsPerMinute?"],
+    [{ okta: { org_url: "x" } }, "okta.org_url: unknown key; did you mean orgUrl?"],
+    [{ okta: { ORGURL: "x" } }, "okta.ORGURL: unknown key; did you mean orgUrl?"],
+    [{ okta: { region: "us" } }, "okta.region: unknown key; did you mean command.region?"],
+    [{ orgUrl: "x" }, "orgUrl: unknown key; did you mean okta.orgUrl?"],
+    [{ safety: { maxDeactivation: 5 } }, "safety.maxDeactivation: unknown key; did you mean maxDeactivations?"],
+    [{ attributes: [{ okta: "user.title", externalName: "title", namespace: "x" }] }, "attributes[0].namespace: unknown key (allowed here: okta, externalName, externalNamespace)"],
+    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType)"],
+  ])("%j", (extra, message) => {
+    const input = { ...raw(), ...extra } as Record<string, unknown>;
+    if ("okta" in extra) input.okta = { ...(raw().okta as object), ...(extra.okta as object) };
+    if ("command" in extra) input.command = extra.command;
+    expect(problems(input)).toEqual([message]);
+  });
+});
+
+describe("validation messages", () => {
+  it.each([
+    [{ command: { region: "uk" } }, 'command.region: must be one of us, eu, aus (got "uk")'],
+    [{ command: { updateMethod: "post" } }, 'command.updateMethod: must be one of put, patch (got "post")'],
+    [{ command: { requestsPerMinute: -1 } }, "command.requestsPerMinute: must be a whole number of requests per minute, 0 or more (0 = no pacing) (got -1)"],
+    [{ command: { requestsPerMinute: 1.5 } }, "command.requestsPerMinute: must be a whole number of requests per minute, 0 or more (0 = no pacing) (got 1.5)"],
+    [{ command: { concurrency: 0 } }, "command.concurrency: must be a whole number from 1 to 32 (got 0)"],
+    [{ command: { concurrency: 33 } }, "command.concurrency: must be a whole number from 1 to 32 (got 33)"],
+    [{ command: { concurrency: "four" } }, 'command.concurrency: must be a whole number from 1 to 32 (got "four")'],
+    [{ command: { membersPerRequest: 1001 } }, "command.membersPerRequest: must be a whole number from 1 to 1000 (got 1001)"],
+    [{ command: { timeoutMs: 50 } }, "command.timeoutMs: must be a whole number of milliseconds from 100 to 600000 (got 50)"],
+    [{ groups: { push: "Engineering" } }, 'groups.push: must be a list of Okta group names or ids, or the word assigned (got "Engineering")'],
+    [{ groups: { push: ["Eng", ""] } }, 'groups.push[1]: must be an Okta group name or id (a non-empty string) (got "")'],
+    [{ groups: { onRemove: "archive" } }, 'groups.onRemove: must be one of keep, delete (got "archive")'],
+    [{ users: { suspended: "suspend" } }, 'users.suspended: must be one of active, deactivate (got "suspend")'],
+    [{ users: { phoneType: 'work"' } }, 'users.phoneType: must be a phone number type such as work or mobile (letters, digits, - and _) (got "work\\"")'],
+    [{ safety: { maxDeactivations: "ten" } }, 'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "ten")'],
+    [{ safety: { maxDeactivations: "150%" } }, 'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "150%")'],
+    [{ safety: { maxDeactivations: -3 } }, "safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got -3)"],
+    [{ state: { path: "" } }, 'state.path: must be a file path for the snapshot database (got "")'],
+    [{ okta: { appId: "https://acme.okta.com/app/1" } }, 'okta.appId: must be the id of the Verkada app in Okta (letters and digits), such as 0oa1b2c3d4e5f6 (got "https://acme.okta.com/app/1")'],
+    [{ okta: { token: "SSWS abc" } }, 'okta.token: must be the token alone, without the "SSWS " prefix'],
+    [{ command: { token: "Bearer abc" } }, 'command.token: must be the token alone, without the "Bearer " prefix'],
+    [{ command: { token: "   " } }, "command.token: must not be empty (a Command SCIM bearer token)"],
+    [{ command: { token: 42 } }, "command.token: must be a Command SCIM bearer token"],
+    [{ groups: 5 }, "groups: must be a mapping of keys (push, onRemove) (got 5)"],
+    [{ attributes: { okta: "user.x" } }, "attributes: must be a list of mappings, each with okta, externalName and optionally externalNamespace (got a mapping)"],
+  ])("%j", (patch, message) => {
+    expect(problems(raw(patch))).toEqual([message]);
+  });
+
+  it("reports a section that is not a mapping without echoing what it holds", () => {
+    expect(problems({ okta: OKTA_TOKEN, command: { token: "t" } })).toEqual([
+      "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes)",
+    ]);
+    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, safety, state, attributes) (got a string)']);
+  });
+
+  it("requires the org URL, the app id and the Command token, saying where to set them", () => {
+    expect(problems({ okta: { token: "t" } })).toEqual([
+      "okta.orgUrl: is required: the Okta org URL, such as https://acme.okta.com (set it in the config file or OKTA_ORG_URL)",
+      "okta.appId: is required: the id of the Verkada app in Okta (set it in the config file or OKTA_APP_ID)",
+      "command.token: is required: the SCIM token from Command (set it in the config file, COMMAND_SCIM_TOKEN or COMMAND_SCIM_TOKEN_FILE)",
+    ]);
+  });
+
+  describe("the Okta credential", () => {
+    it("requires one", () => {
+      expect(problems(raw({ okta: { token: undefined } }))).toEqual([
+        "okta: an Okta credential is required: token (OKTA_API_TOKEN or OKTA_API_TOKEN_FILE), or clientId + privateKeyFile for an OAuth 2.0 service app (OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE)",
+      ]);
+    });
+
+    it("refuses a token with an OAuth app", () => {
+      expect(problems(raw({ okta: { clientId: "0oa1", privateKey: PEM } }))).toEqual([
+        "okta: set either token (an API token) or clientId + privateKeyFile (an OAuth 2.0 service app), not both",
+      ]);
+    });
+
+    it("needs both halves of an OAuth app", () => {
+      expect(problems(raw({ okta: { token: undefined, clientId: "0oa1" } }))).toEqual([
+        "okta.privateKeyFile: is required with okta.clientId: the service app's private key, PEM or JWK (set it in the config file, OKTA_PRIVATE_KEY_FILE or OKTA_PRIVATE_KEY)",
+      ]);
+      expect(problems(raw({ okta: { token: undefined, privateKey: PEM } }))).toEqual([
+        "okta.clientId: is required with a private key: the client id of the Okta service app (set it in the config file or OKTA_CLIENT_ID)",
+      ]);
+    });
+
+    it("refuses keyId and scopes with a token", () => {
+      expect(problems(raw({ okta: { keyId: "k", scopes: ["okta.users.read"] } }))).toEqual([
+        "okta.keyId: only applies to an OAuth 2.0 service app (clientId + privateKeyFile); remove it when using okta.token",
+        "okta.scopes: only applies to an OAuth 2.0 service app (clientId + privateKeyFile); remove it when using okta.token",
+      ]);
+    });
+
+    it.each([
+      ["not a key", "okta.privateKey: must be a private key: PEM (-----BEGIN PRIVATE KEY-----) or a private JWK (JSON with kty and d)"],
+      [PUBLIC_PEM, "okta.privateKey: is a public key or certificate: the private key is needed"],
+      [JSON.stringify(ec.publicKey.export({ format: "jwk" })), "okta.privateKey: is a public JWK: the private key (with d) is needed"],
+      ['{"kty": "EC", "d": "x"', "okta.privateKey: must be a private key: PEM (-----BEGIN PRIVATE KEY-----) or a private JWK (JSON with kty and d); it looks like JSON but does not parse"],
+      [
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+        "okta.privateKey: must be a private key: PEM (-----BEGIN PRIVATE KEY-----) or a private JWK (JSON with kty and d); the PEM does not parse (an encrypted key is not supported)",
+      ],
+    ])("checks the private key (%#)", (privateKey, message) => {
+      expect(problems(raw({ okta: { token: undefined, clientId: "0oa1", privateKey } }))).toEqual([message]);
+    });
+
+    it("refuses an empty scope list", () => {
+      expect(problems(raw({ okta: { token: undefined, clientId: "0oa1", privateKey: PEM, scopes: [] } }))).toEqual([
+        "okta.scopes: must list at least one scope (default: okta.users.read, okta.groups.read, okta.apps.read) (got a list)",
+      ]);
+    });
+  });
+
+  describe("attributes", () => {
+    const entry = (externalName: string, extra: Record<string, unknown> = {}) => ({ okta: "user.x", externalName, ...extra });
+
+    it.each([
+      "title",
+      "name.givenName",
+      'phoneNumbers[type eq "mobile"].value',
+      'addresses[type eq "work"].streetAddress',
+      "userName",
+      "x-custom_attr",
+    ])("accepts %s", (externalName) => {
+      expect(valid(raw({ attributes: [entry(externalName)] })).config.attributes[0]?.externalName).toBe(externalName);
+    });
+
+    it("accepts appuser expressions and extension namespaces", () => {
+      const ns = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+      const { config } = valid(raw({ attributes: [{ okta: "appuser.costCenter", externalName: "costCenter", externalNamespace: ns }] }));
+      expect(config.attributes).toEqual([{ okta: "appuser.costCenter", externalName: "costCenter", externalNamespace: ns }]);
+    });
+
+    it("allows id or active inside an extension, where they are ordinary attributes", () => {
+      expect(valid(raw({ attributes: [entry("id", { externalNamespace: "urn:example:custom:1.0:User" })] })).config.attributes).toHaveLength(1);
+    });
+
+    it.each([
+      ["externalId", "attributes[0].externalName: cannot be mapped: externalId is the Okta user id, the key that links users (got \"externalId\")"],
+      ["active", "attributes[0].externalName: cannot be mapped: active follows the user's Okta status and app assignment (got \"active\")"],
+      ["id", "attributes[0].externalName: cannot be mapped: id is assigned by Command (got \"id\")"],
+      ["groups", "attributes[0].externalName: cannot be mapped: groups is read-only in SCIM; use groups.push (got \"groups\")"],
+      ["emails", 'attributes[0].externalName: is a multi-valued attribute: name one typed value, such as emails[type eq "work"].value (got "emails")'],
+      ['phoneNumbers[type eq "mobile"]', 'attributes[0].externalName: is a multi-valued attribute: name one typed value, such as phoneNumbers[type eq "work"].value (got "phoneNumbers[type eq \\"mobile\\"]")'],
+      ["name", "attributes[0].externalName: is a complex attribute: name a sub-attribute, such as name.givenName (got \"name\")"],
+      [
+        'title[type eq "x"].value',
+        'attributes[0].externalName: must be a SCIM attribute path: a name (title), a sub-attribute (name.givenName) or a typed value (phoneNumbers[type eq "mobile"].value); only multi-valued attributes take [type eq "..."] (got "title[type eq \\"x\\"].value")',
+      ],
+      [
+        "name..givenName",
+        'attributes[0].externalName: must be a SCIM attribute path: a name (title), a sub-attribute (name.givenName) or a typed value (phoneNumbers[type eq "mobile"].value) (got "name..givenName")',
+      ],
+    ])("refuses %s", (externalName, message) => {
+      expect(problems(raw({ attributes: [entry(externalName)] }))).toEqual([message]);
+    });
+
+    it("checks the Okta expression and the namespace", () => {
+      expect(problems(raw({ attributes: [{ okta: "user.first name", externalName: "title", externalNamespace: "enterprise" }] }))).toEqual([
+        'attributes[0].okta: must be user.<attribute> (Okta user profile) or appuser.<attribute> (app user profile), such as user.department (got "user.first name")',
+        'attributes[0].externalNamespace: must be a schema URN such as urn:ietf:params:scim:schemas:core:2.0:User (the default) or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User (got "enterprise")',
+      ]);
+      expect(problems(raw({ attributes: [{ externalName: "title" }] }))).toEqual([
+        "attributes[0].okta: must be user.<attribute> (Okta user profile) or appuser.<attribute> (app user profile), such as user.department",
+      ]);
+    });
+
+    it("refuses two entries with the same target, ignoring case and counting the default namespace", () => {
+      const core = "urn:ietf:params:scim:schemas:core:2.0:User";
+      expect(problems(raw({ attributes: [entry("title"), entry("costCenter"), entry("Title", { externalNamespace: core })] }))).toEqual([
+        `attributes[2]: maps to the same target as attributes[0] (Title in ${core}); keep one`,
+      ]);
+    });
+  });
+
+  it("reports every problem at once", () => {
+    const messages = problems({
+      okta: { orgUrl: "http://10.0.0.1", appId: "0oa1", token: OKTA_TOKEN, clientId: "0oa2" },
+      comand: {},
+      command: { region: "uk", concurrency: 50 },
+      groups: { push: "Engineering" },
+      safety: { maxDeactivations: "110%" },
+      attributes: [{ okta: "usr.x", externalName: "externalId" }],
+    });
+    // Grouped by section in the order of the docs; unknown sections last.
+    expect(messages).toEqual([
+      'okta.orgUrl: must be an https:// URL (http:// only for loopback hosts: 127.0.0.0/8, localhost, [::1]) (got "http://10.0.0.1")',
+      "okta: set either token (an API token) or clientId + privateKeyFile (an OAuth 2.0 service app), not both",
+      'command.region: must be one of us, eu, aus (got "uk")',
+      "command.concurrency: must be a whole number from 1 to 32 (got 50)",
+      "command.token: is required: the SCIM token from Command (set it in the config file, COMMAND_SCIM_TOKEN or COMMAND_SCIM_TOKEN_FILE)",
+      'groups.push: must be a list of Okta group names or ids, or the word assigned (got "Engineering")',
+      'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "110%")',
+      'attributes[0].okta: must be user.<attribute> (Okta user profile) or appuser.<attribute> (app user profile), such as user.department (got "usr.x")',
+      'attributes[0].externalName: cannot be mapped: externalId is the Okta user id, the key that links users (got "externalId")',
+      "comand: unknown key; did you mean command?",
+    ]);
+  });
+});
+
+describe("secrets stay out of messages", () => {
+  it("no problem or warning shows a token or a key, whatever is wrong with it", () => {
+    const inputs: unknown[] = [
+      { okta: { token: `${OKTA_TOKEN} x`, orgUrl: "https://acme-admin.okta.com" }, command: { token: `Bearer ${COMMAND_TOKEN}` } },
+      { okta: { token: [OKTA_TOKEN] }, command: { token: { value: COMMAND_TOKEN } } },
+      { okta: { clientId: "0oa1", privateKey: PEM.replace("PRIVATE KEY-----\n", "PRIVATE KEY-----\n!") }, command: {} },
+      { okta: { clientId: "0oa1", privateKey: JWK.replace('"d":"', '"d":"!') }, command: { token: COMMAND_TOKEN, tokenFile: COMMAND_TOKEN } },
+      { okta: OKTA_TOKEN, command: COMMAND_TOKEN },
+      { okta: { token: OKTA_TOKEN, appId: OKTA_TOKEN, keyId: `a ${OKTA_TOKEN}` }, command: { token: COMMAND_TOKEN, region: COMMAND_TOKEN } },
+    ];
+    for (const input of inputs) {
+      const result = validateConfig(input);
+      expectNoSecrets([...result.problems, ...result.warnings]);
+    }
+    expectNoSecrets(
+      loadProblems({ yaml: `okta:\n  token: "${OKTA_TOKEN}\ncommand:\n  token: '${COMMAND_TOKEN}\n`, env: {} }),
+    );
+    expectNoSecrets(loadProblems({ env: { ...ENV, OKTA_API_TOKEN_FILE: "/x", COMMAND_SCIM_TOKEN: `${COMMAND_TOKEN}\n${COMMAND_TOKEN}` } }));
+  });
+
+  it("redactConfig replaces every secret and leaves the rest", () => {
+    const { config } = valid(raw({ okta: { token: undefined, clientId: "0oa1", privateKey: PEM } }));
+    const shown = redactConfig(config);
+    expect(shown.command.token).toBe(REDACTED);
+    expect(shown.okta.auth).toMatchObject({ privateKey: REDACTED, clientId: "0oa1" });
+    expect(shown.command.scimUrl).toBe(config.command.scimUrl);
+    expectNoSecrets([JSON.stringify(shown)]);
+    expect(config.command.token).toBe(COMMAND_TOKEN);
+    expect(configSecrets(config)).toEqual([COMMAND_TOKEN, PEM.trim()]);
+    const tokenConfig = valid(raw()).config;
+    expect(redactConfig(tokenConfig).okta.auth).toEqual({ mode: "token", token: REDACTED });
+  });
+});
+
+describe("config.example.yaml", () => {
+  it("loads and validates, and shows the contract's example values", () => {
+    const { config, warnings } = loadConfig({
+      configPath: "config.example.yaml",
+      cwd: REPO,
+      env: { OKTA_API_TOKEN: OKTA_TOKEN, COMMAND_SCIM_TOKEN: COMMAND_TOKEN },
+    });
+    expect(warnings).toEqual([]);
+    expect(config).toEqual({
+      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN } },
+      command: {
+        scimUrl: "https://api.command.verkada.com/scim",
+        token: COMMAND_TOKEN,
+        requestsPerMinute: 300,
+        concurrency: 4,
+        updateMethod: "put",
+        membersPerRequest: 100,
+        timeoutMs: 30000,
+      },
+      groups: { push: ["Engineering", "00g1abcd"], onRemove: "keep" },
+      users: { suspended: "active", phoneType: "work" },
+      safety: { maxDeactivations: { kind: "percent", value: 10 } },
+      state: { path: join(REPO, "okta-command-sync.db") },
+      attributes: [
+        { okta: "user.department", externalName: "department", externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" },
+      ],
+    } satisfies Config);
+  });
+
+  it("names the variables it needs when they are not set", () => {
+    expect(() => loadConfig({ configPath: "config.example.yaml", cwd: REPO, env: {} })).toThrow("invalid configuration (2 problems)");
+  });
+});
