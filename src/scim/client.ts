@@ -1,0 +1,342 @@
+/**
+ * Command's SCIM API over undici: the ScimTarget the applier drives, plus list helpers for
+ * `import`. Every request goes through `send`, the one place where pacing and retries belong.
+ */
+import { type Dispatcher, Pool } from "undici";
+import type { RemoteGroup, RemoteUser, ScimTarget } from "../apply/ports.js";
+import { ProtocolError, RemoteError } from "../errors.js";
+import type { UserAttributes } from "../model.js";
+import { filterLiteral, parseAttributePath } from "./attribute-path.js";
+import { describeErrorBody, networkError, redact, remoteError } from "./failures.js";
+import { paginate } from "./paging.js";
+import { addMembersBody, fromScimGroup, groupCreateBody, groupRenameBody, removeMembersBody } from "./group-resource.js";
+import { activePatchBody, type PatchBody, patchBody, userPatchOperations } from "./user-patch.js";
+import { fromScimUser, toScimUser } from "./user-resource.js";
+
+export interface ScimClientOptions {
+  /** Base URL of the SCIM API, e.g. `https://api.command.verkada.com/scim`. */
+  baseUrl: string;
+  token: string;
+  /** Deadline for a whole request, response body included (ms). Default 30 000. */
+  timeoutMs?: number;
+  /** Deadline for opening a connection (ms). Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Keep-alive connections to Command; match the request concurrency. Default 4. */
+  connections?: number;
+  userAgent?: string;
+  /** The attribute paths the tool maps, in mapping order: read back from Command and used to order entries. */
+  attributePaths?: readonly string[];
+  /** How `updateUser` sends a change. Default `put`. */
+  updateMethod?: "put" | "patch";
+  /** Largest response body read (bytes). Default 10 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface ListOptions {
+  /** `count` per page. Default 100. */
+  pageSize?: number;
+  /** A SCIM filter expression. */
+  filter?: string;
+}
+
+export interface ScimClient extends ScimTarget {
+  /** Every User, page by page (startIndex/count); each user once. */
+  listUsers(options?: ListOptions): AsyncGenerator<RemoteUser>;
+  /** Every Group, page by page (startIndex/count); each group once. */
+  listGroups(options?: ListOptions): AsyncGenerator<RemoteGroup>;
+  /** GET /Users/{id}; undefined on 404. */
+  getUser(id: string): Promise<RemoteUser | undefined>;
+  /** GET /Groups/{id}; undefined on 404. */
+  getGroup(id: string): Promise<RemoteGroup | undefined>;
+  /** Closes the keep-alive connections; requests after this fail. */
+  close(): Promise<void>;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+interface SendInit {
+  body?: unknown;
+  query?: Record<string, string | number>;
+  /** Whether the response body is needed (and must be JSON). */
+  read?: boolean;
+}
+
+const SCIM_JSON = "application/scim+json";
+const ERROR_BODY_BYTES = 64 * 1024;
+
+class BodyTooLarge extends Error {}
+
+async function readText(body: Dispatcher.ResponseData["body"], limit: number, truncate: boolean): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size + chunk.length > limit) {
+      if (!truncate) throw new BodyTooLarge();
+      chunks.push(chunk.subarray(0, limit - size));
+      break;
+    }
+    size += chunk.length;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function header(headers: Dispatcher.ResponseData["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function resourceId(json: unknown): string | undefined {
+  if (!isObject(json)) return undefined;
+  if (typeof json.id === "string" && json.id !== "") return json.id;
+  if (typeof json.id === "number" && Number.isFinite(json.id)) return String(json.id);
+  return undefined;
+}
+
+function isFilterRefusal(error: unknown): boolean {
+  return error instanceof RemoteError && ((error.status === 400 && error.code === "invalidFilter") || error.status === 501);
+}
+
+export function createScimClient(options: ScimClientOptions): ScimClient {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== "https:" && base.protocol !== "http:") throw new TypeError("the SCIM base URL must be http(s)");
+  const basePath = base.pathname.replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const updateMethod = options.updateMethod ?? "put";
+  const paths = options.attributePaths;
+  // A path the builders cannot place fails here, at start-up, rather than on the first user.
+  for (const path of paths ?? []) parseAttributePath(path);
+  const resourceOptions = paths === undefined ? undefined : { pathOrder: paths };
+  const secrets = [options.token];
+  const pool = new Pool(base.origin, {
+    connections: Math.max(1, options.connections ?? 4),
+    connect: { timeout: connectTimeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 10_000,
+  });
+  const headers = {
+    authorization: `Bearer ${options.token}`,
+    "content-type": SCIM_JSON,
+    accept: `${SCIM_JSON}, application/json`,
+    "user-agent": options.userAgent ?? "okta-command-sync",
+  };
+  let filterRefused = false;
+
+  /** The single choke point for every request to Command. */
+  async function send(method: Method, path: string, init: SendInit = {}): Promise<unknown> {
+    const shownPath = `${basePath}${path}`;
+    const query = init.query
+      ? `?${Object.entries(init.query)
+          .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+          .join("&")}`
+      : "";
+    const signal = AbortSignal.timeout(timeoutMs);
+    const failure = (error: unknown) =>
+      networkError(error, { method, path: shownPath, host: base.host, timeoutMs, connectTimeoutMs, timedOut: signal.aborted, secrets });
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await pool.request({
+        method,
+        path: `${shownPath}${query}`,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal,
+      });
+    } catch (error) {
+      throw failure(error);
+    }
+
+    const { statusCode, body } = response;
+    const contentType = header(response.headers, "content-type");
+    if (statusCode < 200 || statusCode > 299) {
+      let text = "";
+      try {
+        text = await readText(body, ERROR_BODY_BYTES, true);
+      } catch {
+        // A broken error body still leaves the status to report.
+      }
+      const location = header(response.headers, "location");
+      if (statusCode >= 300 && statusCode < 400 && location) text = `redirected to ${location}`;
+      throw remoteError({
+        method,
+        path: shownPath,
+        status: statusCode,
+        body: text,
+        contentType,
+        retryAfter: header(response.headers, "retry-after"),
+        secrets,
+      });
+    }
+    if (!init.read) {
+      // The change is confirmed by the status; the body only needs draining for keep-alive.
+      await body.dump().catch(() => undefined);
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = await readText(body, maxBodyBytes, false);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        throw new ProtocolError(`Command answered ${method} ${shownPath} with a body larger than ${maxBodyBytes} bytes`);
+      }
+      throw failure(error);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // The parser's own message quotes the body; the summary below is the safe part of it.
+      const { detail } = describeErrorBody(text, contentType);
+      const what = text.trim() === "" ? "an empty body" : `a body that is not JSON${detail ? ` (${redact(detail, secrets)})` : ""}`;
+      throw new ProtocolError(`Command answered ${method} ${shownPath} with ${what}`);
+    }
+  }
+
+  async function create(path: string, body: unknown, what: string): Promise<{ id: string }> {
+    const json = await send("POST", path, { body, read: true });
+    const id = resourceId(json);
+    if (id === undefined) throw new ProtocolError(`Command answered POST ${basePath}${path} without the new ${what}'s id`);
+    return { id };
+  }
+
+  async function patch(path: string, body: PatchBody): Promise<void> {
+    if (body.Operations.length === 0) return;
+    await send("PATCH", path, { body });
+  }
+
+  async function getOne<T>(path: string, read: (json: unknown) => T): Promise<T | undefined> {
+    try {
+      return read(await send("GET", path, { read: true }));
+    } catch (error) {
+      if (error instanceof RemoteError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function page(path: string, query: Record<string, string | number>): Promise<{ resources: unknown[]; total: number | undefined }> {
+    const json = await send("GET", path, { query, read: true });
+    if (!isObject(json)) throw new ProtocolError(`Command answered GET ${basePath}${path} with something other than a ListResponse`);
+    const resources = json.Resources ?? json.resources ?? [];
+    if (!Array.isArray(resources)) throw new ProtocolError(`Command answered GET ${basePath}${path} with a ListResponse whose Resources is not a list`);
+    const total = typeof json.totalResults === "number" ? json.totalResults : Number.parseInt(String(json.totalResults), 10);
+    return { resources, total: Number.isFinite(total) ? total : undefined };
+  }
+
+  function list<T extends { id: string }>(path: string, read: (json: unknown) => T, opts: ListOptions = {}): AsyncGenerator<T> {
+    const filter: Record<string, string> = opts.filter === undefined ? {} : { filter: opts.filter };
+    return paginate((startIndex, count) => page(path, { ...filter, startIndex, count }), read, {
+      pageSize: opts.pageSize ?? 100,
+      what: `GET ${basePath}${path}`,
+    });
+  }
+
+  const readUser = (json: unknown) => fromScimUser(json, paths);
+
+  function pickUser(users: RemoteUser[], userName: string): RemoteUser | undefined {
+    const lower = userName.toLowerCase();
+    return users.find((u) => u.userName === userName) ?? users.find((u) => u.userName.toLowerCase() === lower);
+  }
+
+  async function scanForUser(userName: string): Promise<RemoteUser | undefined> {
+    const lower = userName.toLowerCase();
+    let caseInsensitive: RemoteUser | undefined;
+    for await (const user of list("/Users", readUser)) {
+      if (user.userName === userName) return user;
+      if (!caseInsensitive && user.userName.toLowerCase() === lower) caseInsensitive = user;
+    }
+    return caseInsensitive;
+  }
+
+  const client: ScimClient = {
+    async createUser(externalId: string, attributes: UserAttributes, active: boolean) {
+      return create("/Users", toScimUser(externalId, attributes, active, resourceOptions), "User");
+    },
+
+    async updateUser(id, externalId, change) {
+      const path = `/Users/${encodeURIComponent(id)}`;
+      if (updateMethod === "patch") {
+        await patch(path, patchBody(userPatchOperations(change.before, change.after, change.attributes, resourceOptions)));
+        return;
+      }
+      const body = { ...toScimUser(externalId, change.attributes, change.active, resourceOptions) };
+      await send("PUT", path, { body: { schemas: body.schemas, id, ...body } });
+    },
+
+    async setUserActive(id, active) {
+      await patch(`/Users/${encodeURIComponent(id)}`, activePatchBody(active));
+    },
+
+    async findUserByUserName(userName) {
+      if (!filterRefused) {
+        try {
+          const { resources, total } = await page("/Users", {
+            filter: `userName eq ${filterLiteral(userName)}`,
+            startIndex: 1,
+            count: 100,
+          });
+          const users = resources.map(readUser);
+          const found = pickUser(users, userName);
+          const lower = userName.toLowerCase();
+          const filterIgnored = users.some((u) => u.userName.toLowerCase() !== lower);
+          // A server that ignored the filter sent some page of all users: only a full scan is sure.
+          const more = total === undefined ? users.length >= 100 : total > users.length;
+          if (found || !filterIgnored || !more) return found;
+        } catch (error) {
+          if (!isFilterRefusal(error)) throw error;
+          filterRefused = true;
+        }
+      }
+      return scanForUser(userName);
+    },
+
+    async createGroup(externalId, displayName) {
+      return create("/Groups", groupCreateBody(externalId, displayName), "Group");
+    },
+
+    async renameGroup(id, displayName) {
+      await patch(`/Groups/${encodeURIComponent(id)}`, groupRenameBody(id, displayName));
+    },
+
+    async addMembers(id, userIds) {
+      if (userIds.length === 0) return;
+      await patch(`/Groups/${encodeURIComponent(id)}`, addMembersBody(userIds));
+    },
+
+    async removeMembers(id, userIds) {
+      if (userIds.length === 0) return;
+      await patch(`/Groups/${encodeURIComponent(id)}`, removeMembersBody(userIds));
+    },
+
+    async deleteGroup(id) {
+      await send("DELETE", `/Groups/${encodeURIComponent(id)}`);
+    },
+
+    listUsers(opts) {
+      return list("/Users", readUser, opts);
+    },
+
+    listGroups(opts) {
+      return list("/Groups", fromScimGroup, opts);
+    },
+
+    getUser(id) {
+      return getOne(`/Users/${encodeURIComponent(id)}`, readUser);
+    },
+
+    getGroup(id) {
+      return getOne(`/Groups/${encodeURIComponent(id)}`, fromScimGroup);
+    },
+
+    async close() {
+      await pool.close();
+    },
+  };
+  return client;
+}
