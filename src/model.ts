@@ -177,3 +177,8 @@ export function operationTarget(op: Operation): string {
       return op.before.displayName;
   }
 }
+
+/** Code-unit order of ids and names: the same on every machine and in every locale. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -91,6 +91,8 @@ export interface SnapshotStore {
   transaction<T>(fn: () => T): T;
 
   saveUser(user: SnapshotUser): void;
+  /** Record that a linked user is now active or deactivated in Command. */
+  setUserActive(oktaId: string, active: boolean): void;
   /** Forget the link of an Okta user (e.g. the user vanished in Command). Also drops memberships. */
   unlinkUser(oktaId: string): void;
   saveGroup(group: { oktaId: string; scimId: string; displayName: string }): void;

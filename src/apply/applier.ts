@@ -1,0 +1,322 @@
+/**
+ * The applier: runs a plan against Command (ScimTarget) and records each confirmed operation in
+ * the snapshot (SnapshotStore) in its own transaction, so a crash at any moment loses nothing and
+ * a rerun converges. Phases run in order; inside a phase, operations run with bounded
+ * concurrency. A failed operation is recorded and does not stop the others; it is planned again
+ * next run because the snapshot does not record it. An authentication failure stops the run.
+ */
+import pLimit from "p-limit";
+import { errorMessage, RemoteError, SyncError } from "../errors.js";
+import {
+  emptySummary,
+  type MemberRef,
+  type Operation,
+  operationTarget,
+  type Plan,
+  type Snapshot,
+  type Summary,
+  type UserAttributes,
+} from "../model.js";
+import type { OperationOutcome, ScimTarget, SnapshotStore } from "./ports.js";
+
+export interface ApplyOptions {
+  runId: string;
+  concurrency: number;
+  membersPerRequest: number;
+  /** Called after each operation (or membership chunk) finishes, for progress display. */
+  onProgress?: (progress: { done: number; total: number; operation: Operation }) => void;
+  /** Called with each finished operation, for audit logs. */
+  onOutcome?: (event: { operation: Operation; outcome: OperationOutcome; error?: string }) => void;
+  /** When aborted, operations not yet started are skipped; in-flight ones finish. */
+  signal?: AbortSignal;
+}
+
+export interface FailedOperation {
+  type: Operation["type"];
+  target: string;
+  error: string;
+}
+
+export interface ApplyResult {
+  status: "succeeded" | "partial" | "failed";
+  /** Units applied, by type (memberships count one per user in one group). */
+  applied: Summary;
+  failed: FailedOperation[];
+  warnings: string[];
+  /** An error that stopped the run (authentication refused, interrupted). */
+  fatal: SyncError | undefined;
+}
+
+type Phase = readonly Operation["type"][];
+
+const PHASES: readonly Phase[] = [
+  ["createGroup", "updateGroup"],
+  ["createUser", "updateUser"],
+  // After updates, so a PUT and a reactivation of the same user never race.
+  ["reactivateUser"],
+  ["addMembers", "removeMembers"],
+  ["deactivateUser"],
+  ["deleteGroup"],
+];
+
+export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ScimTarget, store: SnapshotStore, options: ApplyOptions): Promise<ApplyResult> {
+  const run = new ApplyRun(snapshot, target, store, options, plan.operations.length);
+  const indexed = plan.operations.map((operation, index) => ({ operation, index }));
+  for (const phase of PHASES) {
+    const ops = indexed.filter((entry) => phase.includes(entry.operation.type));
+    if (ops.length === 0) continue;
+    if (phase.includes("addMembers")) await run.membershipPhase(ops);
+    else await Promise.all(ops.map((entry) => run.limit(() => run.single(entry.operation, entry.index))));
+  }
+  return run.result();
+}
+
+class ApplyRun {
+  readonly limit;
+  private readonly userScimIds = new Map<string, string>();
+  private readonly groupScimIds = new Map<string, string>();
+  private readonly applied = emptySummary();
+  private readonly failed: FailedOperation[] = [];
+  private readonly warnings: string[] = [];
+  private fatal: SyncError | undefined;
+  private succeededUnits = 0;
+  private done = 0;
+
+  constructor(
+    snapshot: Snapshot,
+    private readonly target: ScimTarget,
+    private readonly store: SnapshotStore,
+    private readonly options: ApplyOptions,
+    private readonly total: number,
+  ) {
+    this.limit = pLimit(Math.max(1, options.concurrency));
+    for (const user of snapshot.users) this.userScimIds.set(user.oktaId, user.scimId);
+    for (const group of snapshot.groups) this.groupScimIds.set(group.oktaId, group.scimId);
+  }
+
+  private stopped(): boolean {
+    return this.fatal !== undefined || this.options.signal?.aborted === true;
+  }
+
+  async single(op: Operation, index: number): Promise<void> {
+    if (this.stopped()) return this.finish(op, index, "skipped", this.stopReason());
+    try {
+      await this.execute(op, index);
+    } catch (error) {
+      this.onError(op, index, error);
+    }
+  }
+
+  /** Membership changes: groups in parallel, the chunks of one group one after another. */
+  async membershipPhase(entries: { operation: Operation; index: number }[]): Promise<void> {
+    const byGroup = new Map<string, { operation: Operation; index: number }[]>();
+    for (const entry of entries) {
+      if (entry.operation.type !== "addMembers" && entry.operation.type !== "removeMembers") continue;
+      const list = byGroup.get(entry.operation.oktaGroupId) ?? [];
+      list.push(entry);
+      byGroup.set(entry.operation.oktaGroupId, list);
+    }
+    await Promise.all(
+      [...byGroup.values()].map(async (list) => {
+        for (const entry of list) await this.membership(entry.operation, entry.index);
+      }),
+    );
+  }
+
+  private async membership(op: Operation, index: number): Promise<void> {
+    if (op.type !== "addMembers" && op.type !== "removeMembers") return;
+    if (this.stopped()) return this.finish(op, index, "skipped", this.stopReason());
+    const groupId = this.groupScimIds.get(op.oktaGroupId);
+    if (groupId === undefined) return this.finish(op, index, "skipped", `group ${op.displayName} is not in Command yet`);
+    const ready: MemberRef[] = [];
+    const missing: MemberRef[] = [];
+    for (const member of op.members) (this.userScimIds.has(member.oktaId) ? ready : missing).push(member);
+    let done = 0;
+    const errors: string[] = [];
+    for (let start = 0; start < ready.length; start += this.options.membersPerRequest) {
+      const chunk = ready.slice(start, start + this.options.membersPerRequest);
+      if (this.stopped()) {
+        errors.push(this.stopReason());
+        break;
+      }
+      const ids = chunk.map((m) => this.userScimIds.get(m.oktaId)!);
+      try {
+        await this.limit(() => (op.type === "addMembers" ? this.target.addMembers(groupId, ids) : this.target.removeMembers(groupId, ids)));
+      } catch (error) {
+        if (error instanceof RemoteError && error.status === 404) {
+          this.forgetGroup(op.oktaGroupId, `group ${op.displayName} no longer exists in Command; it will be created again next run`);
+          errors.push("group not found in Command");
+          break;
+        }
+        if (this.isFatal(error)) {
+          errors.push(errorMessage(error));
+          break;
+        }
+        errors.push(errorMessage(error));
+        continue;
+      }
+      const oktaIds = chunk.map((m) => m.oktaId);
+      this.store.transaction(() => {
+        if (op.type === "addMembers") this.store.addGroupMembers(op.oktaGroupId, oktaIds);
+        else this.store.removeGroupMembers(op.oktaGroupId, oktaIds);
+      });
+      done += chunk.length;
+      this.applied[op.type] += chunk.length;
+      this.succeededUnits += chunk.length;
+    }
+    if (missing.length > 0 && op.type === "addMembers") {
+      errors.push(`${missing.length} member(s) not in Command yet: ${missing.map((m) => m.userName).join(", ")}`);
+    }
+    if (missing.length > 0 && op.type === "removeMembers") {
+      // Users without a link are not in Command, so they are not members there either.
+      this.store.transaction(() => this.store.removeGroupMembers(op.oktaGroupId, missing.map((m) => m.oktaId)));
+    }
+    if (errors.length === 0) return this.finish(op, index, "succeeded");
+    const detail = done > 0 ? `${done} of ${op.members.length} applied; ${errors.join("; ")}` : errors.join("; ");
+    this.finish(op, index, "failed", detail);
+  }
+
+  private async execute(op: Operation, index: number): Promise<void> {
+    switch (op.type) {
+      case "createUser": {
+        const { id } = await this.createOrAdoptUser(op.oktaId, op.userName, op.after);
+        this.userScimIds.set(op.oktaId, id);
+        return this.commit(op, index, () =>
+          this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }),
+        );
+      }
+      case "updateUser":
+        await this.target.updateUser(op.scimId, op.oktaId, { attributes: op.attributes, before: op.before, after: op.after, active: op.active });
+        return this.commit(op, index, () =>
+          this.store.saveUser({ oktaId: op.oktaId, scimId: op.scimId, userName: op.userName, attributes: op.attributes, active: op.active }),
+        );
+      case "deactivateUser":
+      case "reactivateUser": {
+        const active = op.type === "reactivateUser";
+        await this.target.setUserActive(op.scimId, active);
+        return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
+      }
+      case "createGroup": {
+        const { id } = await this.target.createGroup(op.oktaGroupId, op.displayName);
+        this.groupScimIds.set(op.oktaGroupId, id);
+        return this.commit(op, index, () => this.store.saveGroup({ oktaId: op.oktaGroupId, scimId: id, displayName: op.displayName }));
+      }
+      case "updateGroup":
+        await this.target.renameGroup(op.scimId, op.after.displayName);
+        return this.commit(op, index, () =>
+          this.store.saveGroup({ oktaId: op.oktaGroupId, scimId: op.scimId, displayName: op.after.displayName }),
+        );
+      case "deleteGroup":
+        await this.target.deleteGroup(op.scimId);
+        this.groupScimIds.delete(op.oktaGroupId);
+        return this.commit(op, index, () => this.store.deleteGroup(op.oktaGroupId));
+      case "addMembers":
+      case "removeMembers":
+        return this.membership(op, index);
+    }
+  }
+
+  /**
+   * POST the user; on 409 (the userName already exists in Command) find that user and take it
+   * over with a full update instead of failing or making a duplicate.
+   */
+  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes): Promise<{ id: string }> {
+    try {
+      return await this.target.createUser(oktaId, attributes, true);
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.status !== 409) throw error;
+      const existing = await this.target.findUserByUserName(userName);
+      if (existing === undefined) throw error;
+      await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
+      this.warnings.push(`${userName} already existed in Command; linked to it and updated it`);
+      return { id: existing.id };
+    }
+  }
+
+  private commit(op: Operation, index: number, mutate: () => void): void {
+    this.store.transaction(() => {
+      mutate();
+      this.record(op, index, "succeeded");
+    });
+    this.applied[op.type] += 1;
+    this.succeededUnits += 1;
+    this.progress(op);
+    this.options.onOutcome?.({ operation: op, outcome: "succeeded" });
+  }
+
+  private onError(op: Operation, index: number, error: unknown): void {
+    if (error instanceof RemoteError && error.status === 404 && op.type !== "createUser" && op.type !== "createGroup") {
+      return this.vanished(op, index);
+    }
+    this.isFatal(error);
+    this.finish(op, index, "failed", errorMessage(error));
+  }
+
+  /** Something the plan acts on is gone from Command: forget the link so the next run converges. */
+  private vanished(op: Operation, index: number): void {
+    switch (op.type) {
+      case "updateUser":
+      case "reactivateUser":
+        this.forgetUser(op.oktaId, `${op.userName} no longer exists in Command; it will be created again next run`);
+        return this.finish(op, index, "skipped", "user not found in Command");
+      case "deactivateUser":
+        // Gone is as good as deactivated; nothing is left to deactivate.
+        this.forgetUser(op.oktaId, `${op.userName} no longer exists in Command; nothing to deactivate`);
+        return this.finish(op, index, "skipped", "user not found in Command");
+      case "updateGroup":
+      case "deleteGroup":
+        this.forgetGroup(op.oktaGroupId, `group ${operationTarget(op)} no longer exists in Command${op.type === "updateGroup" ? "; it will be created again next run" : ""}`);
+        return this.finish(op, index, "skipped", "group not found in Command");
+      default:
+        return this.finish(op, index, "failed", "not found in Command");
+    }
+  }
+
+  private forgetUser(oktaId: string, warning: string): void {
+    this.userScimIds.delete(oktaId);
+    this.store.transaction(() => this.store.unlinkUser(oktaId));
+    this.warnings.push(warning);
+  }
+
+  private forgetGroup(oktaId: string, warning: string): void {
+    this.groupScimIds.delete(oktaId);
+    this.store.transaction(() => this.store.deleteGroup(oktaId));
+    this.warnings.push(warning);
+  }
+
+  /** Authentication refused: every further request would be refused too. */
+  private isFatal(error: unknown): boolean {
+    if (error instanceof SyncError && error.kind === "auth") {
+      this.fatal ??= error;
+      return true;
+    }
+    return false;
+  }
+
+  private stopReason(): string {
+    return this.fatal !== undefined ? "not attempted: the run stopped after an authentication failure" : "not attempted: the run was interrupted";
+  }
+
+  private finish(op: Operation, index: number, outcome: OperationOutcome, error?: string): void {
+    if (outcome === "failed") this.failed.push({ type: op.type, target: operationTarget(op), error: error ?? "failed" });
+    this.store.transaction(() => this.record(op, index, outcome, error));
+    this.progress(op);
+    this.options.onOutcome?.({ operation: op, outcome, ...(error === undefined ? {} : { error }) });
+  }
+
+  private record(op: Operation, index: number, outcome: OperationOutcome, error?: string): void {
+    this.store.recordOperation(this.options.runId, { index, type: op.type, target: operationTarget(op), outcome, error, detail: op });
+  }
+
+  private progress(op: Operation): void {
+    this.done += 1;
+    this.options.onProgress?.({ done: this.done, total: this.total, operation: op });
+  }
+
+  result(): ApplyResult {
+    let status: ApplyResult["status"] = "succeeded";
+    if (this.failed.length > 0 || this.fatal !== undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
+    if (this.options.signal?.aborted && this.fatal === undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
+    return { status, applied: this.applied, failed: this.failed, warnings: this.warnings, fatal: this.fatal };
+  }
+}

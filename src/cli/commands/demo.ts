@@ -1,0 +1,110 @@
+/**
+ * `demo`: the whole cycle against local emulators, with no credentials: plan, sync, a few
+ * changes in the emulated Okta, plan and sync again.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { validateConfig } from "../../config/validate.js";
+import { ConfigError } from "../../errors.js";
+import { runPlan, runSync, type SyncResult } from "../../engine/sync-run.js";
+import { addGroupMember, listAssignedUsers, unassignUser, updateProfile } from "../../emulators/org-generator.js";
+import { startSandbox } from "../../emulators/sandbox.js";
+import type { Plan } from "../../model.js";
+import { type CommandContext, registerSecrets } from "../context.js";
+import { planJson, renderFailures, renderPlan, summaryTable } from "../render.js";
+
+interface DemoFlags {
+  users: string;
+  keep?: boolean;
+}
+
+export function registerDemo(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
+  program
+    .command("demo")
+    .description("run plan and sync against local Okta and Command emulators with a sample org")
+    .option("--users <n>", "users in the sample org", "60")
+    .option("--keep", "keep the temporary snapshot DB and print its path")
+    .action((flags: DemoFlags, command: Command) => run(command, (context) => demo(context, flags)));
+}
+
+async function demo(context: CommandContext, flags: DemoFlags): Promise<number> {
+  const users = Number(flags.users);
+  if (!Number.isInteger(users) || users < 10 || users > 100_000) throw new ConfigError(["--users: must be a whole number from 10 to 100000"]);
+  const { out } = context;
+  const json = context.options.json === true;
+  const dir = mkdtempSync(join(tmpdir(), "okta-command-sync-demo-"));
+  const sandbox = await startSandbox({ org: { users, groups: 5, seed: 7 } });
+  const rounds: Record<string, unknown>[] = [];
+  try {
+    const checked = validateConfig({
+      okta: { orgUrl: sandbox.okta.url, appId: sandbox.org.app.id, token: sandbox.oktaToken },
+      command: { scimUrl: sandbox.command.url, token: sandbox.commandToken },
+      groups: { push: sandbox.groupNames },
+      state: { path: join(dir, "demo.db") },
+    });
+    if (checked.config === undefined) throw new ConfigError(checked.problems);
+    const config = checked.config;
+    registerSecrets(context, config);
+    const say = (text: string) => {
+      if (!json) out.print(text);
+    };
+
+    say(out.style("bold", `Okta emulator ${sandbox.okta.url} (app ${sandbox.org.app.id}), Command SCIM emulator ${sandbox.command.url}`));
+    say(`Sample org: ${sandbox.org.users.length} Okta users, ${listAssignedUsers(sandbox.org).length} assigned to the app, groups ${sandbox.groupNames.join(", ")}\nSnapshot: ${config.state.path}\n`);
+
+    const cycle = async (label: string) => {
+      say(out.style("bold", `== ${label}: plan ==`));
+      const { plan } = await runPlan(config, out.reporter());
+      say(renderPlan(out, plan));
+      say(out.style("bold", `\n== ${label}: sync ==`));
+      const result = await runSync(config, { command: "demo", dryRun: false, force: false, maxDeactivations: undefined }, out.reporter());
+      say(renderResult(out, result));
+      rounds.push({ round: label, plan: planJson(plan), sync: resultJson(result) });
+      say("");
+      return result;
+    };
+
+    const first = await cycle("Round 1 (empty snapshot)");
+    const assigned = listAssignedUsers(sandbox.org).map((a) => a.user.id).sort();
+    const [promoted, leaver] = [assigned[0]!, assigned[1]!];
+    const candidate = (g: { members: string[] }) => (id: string) => !g.members.includes(id) && id !== leaver && id !== promoted;
+    const group = sandbox.org.groups.find((g) => assigned.some(candidate(g)))!;
+    const joiner = assigned.find(candidate(group))!;
+    updateProfile(sandbox.org, promoted, { title: "VP of Demonstrations" });
+    unassignUser(sandbox.org, leaver);
+    addGroupMember(sandbox.org, group.id, joiner);
+    const login = (id: string) => sandbox.org.users.find((u) => u.id === id)!.profile.login;
+    say(out.style("bold", "== Changes in Okta =="));
+    say(`  ${login(promoted)}: title changed to "VP of Demonstrations"\n  ${login(leaver)}: unassigned from the app\n  ${login(joiner)}: added to group ${group.name}\n`);
+
+    const second = await cycle("Round 2 (after the changes)");
+    const ok = [first, second].every((r) => r.kind === "applied" && r.status === "succeeded");
+    say(
+      `Command now holds ${sandbox.command.users().length} users (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${sandbox.command.groups().length} groups.` +
+        (flags.keep ? `\nSnapshot kept at ${config.state.path}` : ""),
+    );
+    if (json) out.printJson({ status: ok ? "succeeded" : "failed", rounds });
+    return ok ? 0 : 1;
+  } finally {
+    await sandbox.close();
+    if (!flags.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function resultJson(result: SyncResult): Record<string, unknown> {
+  if (result.kind !== "applied") return { status: result.kind };
+  return { status: result.status, runId: result.runId, summary: result.applied, failed: result.failed, warnings: result.warnings };
+}
+
+function renderResult(out: CommandContext["out"], result: SyncResult): string {
+  if (result.kind !== "applied") return `Sync ${result.kind}`;
+  if (result.plan.operations.length === 0) return "Nothing to apply.";
+  const plan: Plan = result.plan;
+  return [
+    out.style("bold", `Sync ${result.status} (run ${result.runId}): ${plan.operations.length} operations`),
+    ...summaryTable(result.applied, "applied"),
+    ...renderFailures(out, result.failed),
+  ].join("\n");
+}

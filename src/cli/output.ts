@@ -1,0 +1,120 @@
+/**
+ * The only place that writes to stdout and stderr. Every string passes through the redactor, so
+ * a secret that slipped into an error or a response body never leaves the process.
+ */
+import { styleText } from "node:util";
+import ora, { type Ora } from "ora";
+import type { Reporter } from "../engine/reporter.js";
+import { createRedactor, type Redactor } from "../http/redact.js";
+
+export type LogFormat = "pretty" | "json";
+type Level = "debug" | "info" | "warn" | "error";
+
+export interface OutputOptions {
+  json: boolean;
+  logFormat: LogFormat | undefined;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+export class Output {
+  private redact: Redactor = createRedactor([]);
+  readonly logFormat: LogFormat;
+  /** Colour on stdout only on a TTY, and never when NO_COLOR is set. */
+  readonly color: boolean;
+  private spinner: Ora | undefined;
+  runId: string | undefined;
+
+  constructor(
+    readonly options: OutputOptions,
+    private readonly streams: Streams,
+  ) {
+    const stderrTty = streams.stderr.isTTY === true;
+    this.logFormat = options.logFormat ?? (stderrTty ? "pretty" : "json");
+    this.color = streams.stdout.isTTY === true && !streams.env.NO_COLOR && !options.json;
+  }
+
+  /** Register the secrets to scrub from everything written from now on. */
+  setSecrets(secrets: readonly (string | undefined)[]): void {
+    this.redact = createRedactor(secrets);
+  }
+
+  scrub(text: string): string {
+    return this.redact(text);
+  }
+
+  style(style: Style, text: string): string {
+    return this.color ? styleText(style, text) : text;
+  }
+
+  /** The command's result (human text or the JSON document). */
+  print(text: string): void {
+    this.stopSpinner();
+    this.streams.stdout.write(`${this.redact(text)}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.print(JSON.stringify(value, null, 2));
+  }
+
+  log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
+    if (this.options.quiet && level !== "error") return;
+    if (level === "debug" && !this.options.verbose) return;
+    const spinning = this.spinner?.isSpinning === true;
+    if (spinning) this.spinner!.clear();
+    let line: string;
+    if (this.logFormat === "json") {
+      const record = { time: new Date().toISOString(), level, msg: message, ...(this.runId ? { runId: this.runId } : {}), ...fields };
+      line = JSON.stringify(record);
+    } else {
+      const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
+      const tag = level === "info" ? "" : `${level}: `;
+      const styled = level === "error" ? "red" : level === "warn" ? "yellow" : "gray";
+      line = `${this.streams.stderr.isTTY ? styleText(styled, tag) : tag}${message}${extra}`;
+    }
+    this.streams.stderr.write(`${this.redact(line)}\n`);
+    if (spinning) this.spinner!.render();
+  }
+
+  private spinnerAllowed(): boolean {
+    return this.streams.stderr.isTTY === true && !this.options.quiet && this.logFormat === "pretty" && !this.streams.env.CI;
+  }
+
+  private stopSpinner(): void {
+    if (this.spinner?.isSpinning) this.spinner.stop();
+  }
+
+  /** The core's progress, as a spinner on a TTY or log lines otherwise. */
+  reporter(): Reporter {
+    return {
+      step: (text) => {
+        if (this.spinnerAllowed()) {
+          this.stopSpinner();
+          this.spinner = ora({ text: this.redact(text), stream: this.streams.stderr as NodeJS.WriteStream }).start();
+        } else this.log("info", text);
+      },
+      progress: (text) => {
+        if (this.spinner?.isSpinning) this.spinner.text = this.redact(text);
+      },
+      stepDone: (text) => {
+        if (this.spinner?.isSpinning) this.spinner.succeed(text === undefined ? undefined : this.redact(text));
+        else if (text !== undefined) this.log("info", text);
+      },
+      stepFailed: (text) => {
+        if (this.spinner?.isSpinning) this.spinner.fail(text === undefined ? undefined : this.redact(text));
+        else if (text !== undefined) this.log("warn", text);
+      },
+      info: (message, fields) => this.log("info", message, fields),
+      warn: (message, fields) => this.log("warn", message, fields),
+      debug: (message, fields) => this.log("debug", message, fields),
+    };
+  }
+}

@@ -1,0 +1,90 @@
+/** Plans and run results as text for people and as JSON for scripts (cli-contract.md). */
+import type { FailedOperation } from "../apply/applier.js";
+import { type Operation, OPERATION_TYPES, type Plan, type Summary, summarize } from "../model.js";
+import type { Output } from "./output.js";
+
+export function planJson(plan: Plan): Record<string, unknown> {
+  return {
+    changes: plan.operations.length > 0,
+    summary: summarize(plan.operations),
+    operations: plan.operations,
+    warnings: plan.warnings,
+  };
+}
+
+const SIGNS: Record<Operation["type"], string> = {
+  createUser: "+",
+  updateUser: "~",
+  deactivateUser: "-",
+  reactivateUser: "+",
+  createGroup: "+",
+  updateGroup: "~",
+  deleteGroup: "-",
+  addMembers: "+",
+  removeMembers: "-",
+};
+
+const WIDTH = Math.max(...OPERATION_TYPES.map((t) => t.length));
+
+function quote(value: string | undefined): string {
+  return value === undefined ? "(empty)" : JSON.stringify(value);
+}
+
+export function describeOperation(op: Operation): string {
+  switch (op.type) {
+    case "createUser":
+    case "deactivateUser":
+    case "reactivateUser":
+      return op.userName;
+    case "createGroup":
+    case "deleteGroup":
+      return op.displayName;
+    case "updateUser": {
+      const keys = [...new Set([...Object.keys(op.before), ...Object.keys(op.after)])].sort();
+      const changes = keys.map((k) => `${k}: ${quote(op.before[k])} -> ${quote(op.after[k])}`);
+      return `${op.userName}  ${changes.join("; ")}`;
+    }
+    case "updateGroup":
+      return `displayName: ${quote(op.before.displayName)} -> ${quote(op.after.displayName)}`;
+    case "addMembers":
+    case "removeMembers":
+      return `${op.displayName}: ${op.members.map((m) => m.userName).join(", ")}`;
+  }
+}
+
+export function summaryTable(summary: Summary, heading: string): string[] {
+  const rows = OPERATION_TYPES.filter((t) => summary[t] > 0);
+  if (rows.length === 0) return [];
+  const lines = [`  ${heading.padEnd(WIDTH)}  count`];
+  for (const type of rows) lines.push(`  ${type.padEnd(WIDTH)}  ${String(summary[type]).padStart(5)}`);
+  return lines;
+}
+
+export function renderPlan(out: Output, plan: Plan, title = "Plan"): string {
+  const lines: string[] = [];
+  const summary = summarize(plan.operations);
+  if (plan.operations.length === 0) {
+    lines.push(out.style("green", "No changes: Command is in step with Okta."));
+  } else {
+    const total = Object.values(summary).reduce((a, b) => a + b, 0);
+    lines.push(out.style("bold", `${title}: ${total} change${total === 1 ? "" : "s"} in ${plan.operations.length} operation${plan.operations.length === 1 ? "" : "s"}`));
+    lines.push("", ...summaryTable(summary, "operation"), "");
+    for (const op of plan.operations) {
+      const sign = SIGNS[op.type];
+      const color = sign === "+" ? "green" : sign === "-" ? "red" : "yellow";
+      lines.push(`${out.style(color, `${sign} ${op.type.padEnd(WIDTH)}`)}  ${describeOperation(op)}`);
+    }
+  }
+  lines.push(...renderWarnings(out, plan.warnings));
+  return lines.join("\n");
+}
+
+export function renderWarnings(out: Output, warnings: readonly string[]): string[] {
+  if (warnings.length === 0) return [];
+  return ["", out.style("yellow", `Warnings (${warnings.length}):`), ...warnings.map((w) => `  ! ${w}`)];
+}
+
+export function renderFailures(out: Output, failed: readonly FailedOperation[]): string[] {
+  if (failed.length === 0) return [];
+  return ["", out.style("red", `Failed (${failed.length}):`), ...failed.map((f) => `  x ${f.type} ${f.target}: ${f.error}`)];
+}

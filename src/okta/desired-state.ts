@@ -1,0 +1,51 @@
+/** Okta pull result -> DesiredState. Pure: same pull and options, same state. */
+import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser } from "../model.js";
+import { type MappingOptions, mapUser } from "./mapping.js";
+import type { OktaPullResult } from "./types.js";
+
+export function buildDesiredState(pull: OktaPullResult, options: MappingOptions): DesiredState {
+  const warnings: string[] = [];
+  const byId = new Map<string, DesiredUser>();
+  const appUsers = [...pull.appUsers].sort((a, b) => compare(a.id, b.id));
+  for (const appUser of appUsers) {
+    if (byId.has(appUser.id)) continue;
+    const mapped = mapUser(appUser, options);
+    const login = String(appUser.user.profile.login ?? appUser.id);
+    if (!mapped.ok) {
+      warnings.push(`skipped Okta user ${login} (${appUser.id}): ${mapped.reason}`);
+      continue;
+    }
+    for (const warning of mapped.warnings) warnings.push(`Okta user ${login} (${appUser.id}): ${warning}`);
+    byId.set(appUser.id, { oktaId: appUser.id, userName: mapped.userName, attributes: mapped.attributes, active: mapped.active });
+  }
+
+  // Two Okta users with the same userName would collide in Command (userName is unique there):
+  // keep the one with the lower Okta id so the choice is stable from run to run.
+  const byUserName = new Map<string, string>();
+  for (const user of byId.values()) {
+    const key = user.userName.toLowerCase();
+    const holder = byUserName.get(key);
+    if (holder === undefined) {
+      byUserName.set(key, user.oktaId);
+      continue;
+    }
+    warnings.push(`skipped Okta user ${user.oktaId}: userName ${user.userName} is also the userName of Okta user ${holder}`);
+    byId.delete(user.oktaId);
+  }
+
+  const groups: DesiredGroup[] = [];
+  const seenGroups = new Set<string>();
+  const names = new Map<string, string>();
+  for (const group of pull.groups) {
+    if (seenGroups.has(group.id)) continue;
+    seenGroups.add(group.id);
+    const other = names.get(group.name.toLowerCase());
+    if (other !== undefined) warnings.push(`Okta groups ${other} and ${group.id} are both named "${group.name}"`);
+    names.set(group.name.toLowerCase(), group.id);
+    const members = [...new Set(group.memberIds.filter((id) => byId.has(id)))].sort(compare);
+    groups.push({ oktaId: group.id, displayName: group.name, members });
+  }
+  groups.sort((a, b) => compare(a.oktaId, b.oktaId));
+
+  return { users: [...byId.values()], groups, warnings };
+}

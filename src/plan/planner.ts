@@ -1,0 +1,151 @@
+/**
+ * The planner: (desired, snapshot, options) -> Plan. Pure: no I/O, no clock, never mutates its
+ * inputs; the same inputs give the same plan.
+ *
+ * Operations come out in the order the applier runs its phases (create groups and renames;
+ * create, update, reactivate users; memberships; deactivations; group deletions), sorted by
+ * Okta id inside each phase.
+ */
+import {
+  compareStrings,
+  type DesiredState,
+  type DesiredUser,
+  type MemberRef,
+  type Operation,
+  type Plan,
+  type Snapshot,
+  type SnapshotUser,
+  type UserAttributes,
+} from "../model.js";
+
+export interface PlanOptions {
+  /** What happens to a group in the snapshot that is no longer pushed. */
+  onRemove: "keep" | "delete";
+}
+
+/** The attributes that differ: `before` and `after` hold only changed keys; a missing key is empty. */
+export function diffAttributes(
+  before: UserAttributes,
+  after: UserAttributes,
+): { before: Record<string, string>; after: Record<string, string> } | undefined {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(compareStrings);
+  const changedBefore: Record<string, string> = {};
+  const changedAfter: Record<string, string> = {};
+  let changed = false;
+  for (const key of keys) {
+    const was = before[key];
+    const now = after[key];
+    if (was === now) continue;
+    changed = true;
+    if (was !== undefined) changedBefore[key] = was;
+    if (now !== undefined) changedAfter[key] = now;
+  }
+  return changed ? { before: changedBefore, after: changedAfter } : undefined;
+}
+
+export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOptions): Plan {
+  const desiredUsers = new Map(desired.users.map((u) => [u.oktaId, u]));
+  const snapshotUsers = new Map(snapshot.users.map((u) => [u.oktaId, u]));
+  const snapshotGroups = new Map(snapshot.groups.map((g) => [g.oktaId, g]));
+
+  const groupChanges: Operation[] = [];
+  const userChanges: Operation[] = [];
+  const reactivations: Operation[] = [];
+  const memberships: Operation[] = [];
+  const deactivations: Operation[] = [];
+  const groupDeletions: Operation[] = [];
+
+  for (const user of [...desired.users].sort(byOktaId)) {
+    const known = snapshotUsers.get(user.oktaId);
+    if (known === undefined) {
+      // Users who are not active in Okta are not created just to be deactivated.
+      if (user.active) userChanges.push({ type: "createUser", oktaId: user.oktaId, userName: user.userName, after: user.attributes });
+      continue;
+    }
+    if (!user.active) {
+      if (known.active) deactivations.push(deactivate(known));
+      continue;
+    }
+    const diff = diffAttributes(known.attributes, user.attributes);
+    if (diff !== undefined) {
+      userChanges.push({
+        type: "updateUser",
+        oktaId: user.oktaId,
+        scimId: known.scimId,
+        userName: user.userName,
+        before: diff.before,
+        after: diff.after,
+        attributes: user.attributes,
+        // The update must not change `active` on its own; reactivation is its own operation.
+        active: known.active,
+      });
+    }
+    if (!known.active) reactivations.push({ type: "reactivateUser", oktaId: user.oktaId, scimId: known.scimId, userName: user.userName });
+  }
+
+  // A user who left the app is deactivated, never deleted.
+  for (const known of [...snapshot.users].sort(byOktaId)) {
+    if (!desiredUsers.has(known.oktaId) && known.active) deactivations.push(deactivate(known));
+  }
+
+  const activeMember = (oktaId: string): boolean => desiredUsers.get(oktaId)?.active === true;
+  const memberRef = (oktaId: string): MemberRef => ({
+    oktaId,
+    userName: desiredUsers.get(oktaId)?.userName ?? snapshotUsers.get(oktaId)?.userName ?? oktaId,
+  });
+
+  const desiredGroupIds = new Set<string>();
+  for (const group of [...desired.groups].sort(byOktaId)) {
+    desiredGroupIds.add(group.oktaId);
+    // Deactivated users are taken out of pushed groups.
+    const members = [...new Set(group.members.filter(activeMember))].sort(compareStrings);
+    const known = snapshotGroups.get(group.oktaId);
+    if (known === undefined) {
+      groupChanges.push({ type: "createGroup", oktaGroupId: group.oktaId, displayName: group.displayName });
+      if (members.length > 0) {
+        memberships.push({ type: "addMembers", oktaGroupId: group.oktaId, displayName: group.displayName, members: members.map(memberRef) });
+      }
+      continue;
+    }
+    if (known.displayName !== group.displayName) {
+      groupChanges.push({
+        type: "updateGroup",
+        oktaGroupId: group.oktaId,
+        scimId: known.scimId,
+        before: { displayName: known.displayName },
+        after: { displayName: group.displayName },
+      });
+    }
+    const had = new Set(known.members);
+    const wanted = new Set(members);
+    const added = members.filter((id) => !had.has(id));
+    const removed = [...known.members].filter((id) => !wanted.has(id)).sort(compareStrings);
+    if (added.length > 0) {
+      memberships.push({ type: "addMembers", oktaGroupId: group.oktaId, displayName: group.displayName, members: added.map(memberRef) });
+    }
+    if (removed.length > 0) {
+      memberships.push({ type: "removeMembers", oktaGroupId: group.oktaId, displayName: group.displayName, members: removed.map(memberRef) });
+    }
+  }
+
+  if (options.onRemove === "delete") {
+    for (const known of [...snapshot.groups].sort(byOktaId)) {
+      if (!desiredGroupIds.has(known.oktaId)) {
+        groupDeletions.push({ type: "deleteGroup", oktaGroupId: known.oktaId, scimId: known.scimId, displayName: known.displayName });
+      }
+    }
+  }
+
+  return {
+    operations: [...groupChanges, ...userChanges, ...reactivations, ...memberships, ...deactivations, ...groupDeletions],
+    warnings: [...desired.warnings],
+  };
+}
+
+function deactivate(user: SnapshotUser): Operation {
+  return { type: "deactivateUser", oktaId: user.oktaId, scimId: user.scimId, userName: user.userName };
+}
+
+function byOktaId(a: DesiredUser | SnapshotUser | { oktaId: string }, b: { oktaId: string }): number {
+  return compareStrings(a.oktaId, b.oktaId);
+}
