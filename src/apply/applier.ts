@@ -246,7 +246,8 @@ class ApplyRun {
 
   private onError(op: Operation, index: number, error: unknown): void {
     if (error instanceof RemoteError && error.status === 404 && op.type !== "createUser" && op.type !== "createGroup") {
-      return this.vanished(op, index);
+      this.vanished(op, index);
+      return;
     }
     this.isFatal(error);
     this.finish(op, index, "failed", errorMessage(error));
@@ -258,17 +259,20 @@ class ApplyRun {
       case "updateUser":
       case "reactivateUser":
         this.forgetUser(op.oktaId, `${op.userName} no longer exists in Command; it will be created again next run`);
-        return this.finish(op, index, "skipped", "user not found in Command");
+        this.finish(op, index, "skipped", "user not found in Command");
+        return;
       case "deactivateUser":
         // Gone is as good as deactivated; nothing is left to deactivate.
         this.forgetUser(op.oktaId, `${op.userName} no longer exists in Command; nothing to deactivate`);
-        return this.finish(op, index, "skipped", "user not found in Command");
+        this.finish(op, index, "skipped", "user not found in Command");
+        return;
       case "updateGroup":
       case "deleteGroup":
         this.forgetGroup(op.oktaGroupId, `group ${operationTarget(op)} no longer exists in Command${op.type === "updateGroup" ? "; it will be created again next run" : ""}`);
-        return this.finish(op, index, "skipped", "group not found in Command");
+        this.finish(op, index, "skipped", "group not found in Command");
+        return;
       default:
-        return this.finish(op, index, "failed", "not found in Command");
+        this.finish(op, index, "failed", "not found in Command");
     }
   }
 

@@ -6,7 +6,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSync } from "./commands/sync.js";
 import { type CommandContext, createContext } from "./context.js";
-import { Output, type Streams } from "./output.js";
+import type { Output, Streams } from "./output.js";
 
 export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3 } as const;
 

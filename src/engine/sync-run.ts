@@ -5,7 +5,7 @@
 import { applyPlan, type FailedOperation } from "../apply/applier.js";
 import type { OperationOutcome, RunStatus, SnapshotStore } from "../apply/ports.js";
 import type { Config, DeactivationLimit } from "../config/types.js";
-import { errorMessage, SyncError } from "../errors.js";
+import { errorMessage, type SyncError } from "../errors.js";
 import { emptySummary, type Operation, type Plan, type Snapshot, type Summary, summarize } from "../model.js";
 import { mappedPaths } from "../okta/mapping.js";
 import { checkSafety, type Violation } from "../plan/guard.js";
