@@ -85,7 +85,10 @@ export class Output {
   }
 
   private spinnerAllowed(): boolean {
-    return this.streams.stderr.isTTY === true && !this.options.quiet && this.logFormat === "pretty" && !this.streams.env.CI;
+    // A terminal that reports no width (some pseudo-terminals) would make the spinner's line
+    // arithmetic divide by zero.
+    const columns = (this.streams.stderr as { columns?: number }).columns ?? 0;
+    return this.streams.stderr.isTTY === true && columns > 0 && !this.options.quiet && this.logFormat === "pretty" && !this.streams.env.CI;
   }
 
   private stopSpinner(): void {
@@ -98,7 +101,8 @@ export class Output {
       step: (text) => {
         if (this.spinnerAllowed()) {
           this.stopSpinner();
-          this.spinner = ora({ text: this.redact(text), stream: this.streams.stderr as NodeJS.WriteStream }).start();
+          // discardStdin off: reading stdin would keep a finished process alive on a TTY.
+          this.spinner = ora({ text: this.redact(text), stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
         } else this.log("info", text);
       },
       progress: (text) => {
