@@ -17,7 +17,10 @@ import {
   type Summary,
   type UserAttributes,
 } from "../model.js";
-import type { OperationOutcome, ScimTarget, SnapshotStore } from "./ports.js";
+import type { OperationOutcome, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+
+/** What the applier needs from Command: the writes, and lookups to adopt instead of duplicating. */
+export type ApplyTarget = ScimTarget & ScimLookups;
 
 export interface ApplyOptions {
   runId: string;
@@ -59,7 +62,7 @@ const PHASES: readonly Phase[] = [
   ["deleteGroup"],
 ];
 
-export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ScimTarget, store: SnapshotStore, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ApplyTarget, store: SnapshotStore, options: ApplyOptions): Promise<ApplyResult> {
   const run = new ApplyRun(snapshot, target, store, options, plan.operations.length);
   const indexed = plan.operations.map((operation, index) => ({ operation, index }));
   for (const phase of PHASES) {
@@ -84,7 +87,7 @@ class ApplyRun {
 
   constructor(
     snapshot: Snapshot,
-    private readonly target: ScimTarget,
+    private readonly target: ApplyTarget,
     private readonly store: SnapshotStore,
     private readonly options: ApplyOptions,
     private readonly total: number,
@@ -197,7 +200,7 @@ class ApplyRun {
         return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
       }
       case "createGroup": {
-        const { id } = await this.target.createGroup(op.oktaGroupId, op.displayName);
+        const id = await this.createOrAdoptGroup(op.oktaGroupId, op.displayName);
         this.groupScimIds.set(op.oktaGroupId, id);
         return this.commit(op, index, () => this.store.saveGroup({ oktaId: op.oktaGroupId, scimId: id, displayName: op.displayName }));
       }
@@ -217,19 +220,59 @@ class ApplyRun {
   }
 
   /**
-   * POST the user; on 409 (the userName already exists in Command) find that user and take it
-   * over with a full update instead of failing or making a duplicate.
+   * POST the user; on 409 (the userName already exists in Command, say after a crash between
+   * Command's answer and the snapshot commit) find that user, by userName then by externalId, and
+   * take it over with a full update instead of failing or making a duplicate.
    */
   private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes): Promise<{ id: string }> {
     try {
       return await this.target.createUser(oktaId, attributes, true);
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 409) throw error;
-      const existing = await this.target.findUserByUserName(userName);
+      const existing = (await this.target.findUserByUserName(userName)) ?? (await this.target.findUserByExternalId(oktaId));
       if (existing === undefined) throw error;
       await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
-      this.warnings.push(`${userName} already existed in Command; linked to it and updated it`);
+      const previous = existing.externalId !== undefined && existing.externalId !== oktaId ? ` (it was linked to ${existing.externalId})` : "";
+      this.warnings.push(`${userName} already existed in Command; linked to it and updated it${previous}`);
       return { id: existing.id };
+    }
+  }
+
+  /**
+   * Look before creating a group: Command may already hold it, from a run that crashed after
+   * Command's answer, or from Okta's own provisioning. A group with this Okta id is adopted; so
+   * is one with the same name and no other Okta id. Duplicates are never made.
+   */
+  private async createOrAdoptGroup(oktaGroupId: string, displayName: string): Promise<string> {
+    const adopt = async (group: RemoteGroup): Promise<string> => {
+      if (group.displayName !== displayName) await this.target.renameGroup(group.id, displayName);
+      if (group.externalId !== oktaGroupId) this.warnings.push(`group ${displayName} already existed in Command; linked to it`);
+      return group.id;
+    };
+    const lookup = async (): Promise<RemoteGroup | undefined> => {
+      const linked = await this.target.findGroupByExternalId(oktaGroupId);
+      if (linked !== undefined) return linked;
+      const named = await this.target.findGroupByName(displayName);
+      if (named !== undefined && named.externalId !== undefined && named.externalId !== "" && named.externalId !== oktaGroupId) {
+        throw new RemoteError({
+          side: "command",
+          method: "POST",
+          url: "/Groups",
+          status: 409,
+          detail: `a group named "${displayName}" already exists in Command for another source (externalId ${named.externalId}); rename one of them`,
+        });
+      }
+      return named;
+    };
+    const existing = await lookup();
+    if (existing !== undefined) return adopt(existing);
+    try {
+      return (await this.target.createGroup(oktaGroupId, displayName)).id;
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.status !== 409) throw error;
+      const raced = await lookup();
+      if (raced === undefined) throw error;
+      return adopt(raced);
     }
   }
 

@@ -53,6 +53,16 @@ export interface ScimTarget {
   deleteGroup(id: string): Promise<void>;
 }
 
+/** Lookups of resources that may already exist in Command (adoption instead of duplicates). */
+export interface ScimLookups {
+  /** The user whose externalId is this Okta user id. */
+  findUserByExternalId(externalId: string): Promise<RemoteUser | undefined>;
+  /** The group whose externalId is this Okta group id. */
+  findGroupByExternalId(externalId: string): Promise<RemoteGroup | undefined>;
+  /** A group with this displayName (case-insensitive). */
+  findGroupByName(displayName: string): Promise<RemoteGroup | undefined>;
+}
+
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "refused" | "interrupted";
 
 export type OperationOutcome = "succeeded" | "failed" | "skipped";

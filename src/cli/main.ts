@@ -1,14 +1,14 @@
 /** The command-line program: parse, run one command, map errors to exit codes. */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { ConfigError, SyncError } from "../errors.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSync } from "./commands/sync.js";
 import { type CommandContext, createContext } from "./context.js";
-import type { Output, Streams } from "./output.js";
+import type { Streams } from "./output.js";
+import { EXIT, reportError } from "./report-error.js";
 
-export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3 } as const;
+export { EXIT };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -22,21 +22,6 @@ function addGlobalOptions(command: Command): Command {
     .addOption(new Option("--log-format <format>", "log format on stderr (default: pretty on a TTY, json otherwise)").choices(["pretty", "json"]))
     .option("--quiet", "only errors on stderr")
     .option("--verbose", "debug logs and stack traces");
-}
-
-/** One line for the user, plus what to do, for any error. */
-export function reportError(out: Output, error: unknown): number {
-  if (error instanceof ConfigError) {
-    out.log("error", error.problems.length === 1 ? error.message : `${error.message}:`);
-    if (error.problems.length > 1) for (const problem of error.problems) out.log("error", `  ${problem}`);
-  } else if (error instanceof SyncError) {
-    out.log("error", error.message);
-  } else {
-    out.log("error", `internal error: ${error instanceof Error ? error.message : String(error)} (rerun with --verbose for details)`);
-  }
-  if (error instanceof SyncError && error.hint) out.log("error", error.hint);
-  if (out.options.verbose && error instanceof Error && error.stack) out.log("error", error.stack);
-  return error instanceof SyncError && error.kind === "safety" ? EXIT.refused : EXIT.error;
 }
 
 export async function main(argv: readonly string[], streams: Streams, cwd = process.cwd()): Promise<number> {

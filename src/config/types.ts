@@ -13,13 +13,29 @@ export type OktaAuth =
   | { mode: "token"; token: string }
   | { mode: "privateKey"; clientId: string; privateKey: string; keyId: string | undefined; scopes: string[] };
 
-export type DeactivationLimit = { kind: "count"; value: number } | { kind: "percent"; value: number };
+/** A limit per run: a count, or a percent of what the snapshot holds. */
+export type Limit = { kind: "count"; value: number } | { kind: "percent"; value: number };
+export type DeactivationLimit = Limit;
+
+/** How requests that fail in passing (429, 5xx, resets, timeouts) are retried, on both sides. */
+export interface RetryConfig {
+  /** Attempts per request, the first included (>= 1). */
+  maxAttempts: number;
+  /** Stop retrying a request once this much time has passed since its first attempt (ms). */
+  maxElapsedMs: number;
+  /** First backoff ceiling (ms); doubles per attempt, with full jitter. */
+  baseDelayMs: number;
+  /** Largest backoff ceiling (ms). */
+  maxDelayMs: number;
+}
 
 export interface Config {
   okta: {
     orgUrl: string;
     appId: string;
     auth: OktaAuth;
+    /** Share of each Okta rate-limit bucket this tool may use, from X-Rate-Limit-Limit (0 < share <= 1). */
+    maxRateShare: number;
   };
   command: {
     /** Base URL of the SCIM API, without a trailing slash. */
@@ -47,8 +63,19 @@ export interface Config {
     phoneType: string;
   };
   safety: {
-    maxDeactivations: DeactivationLimit;
+    /** Percent of the snapshot's active users (never fewer than 2). */
+    maxDeactivations: Limit;
+    /** Percent of the snapshot's groups (never fewer than 1). */
+    maxGroupDeletes: Limit;
+    /** Percent of the snapshot's memberships (never fewer than 10). */
+    maxMemberRemovals: Limit;
+    /**
+     * A pull returning fewer users than this fraction of the snapshot's active users (when the
+     * snapshot has at least 10) is treated as a failed read, not as mass unassignment (0..1).
+     */
+    minPullFraction: number;
   };
+  retry: RetryConfig;
   state: {
     path: string;
   };

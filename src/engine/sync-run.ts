@@ -4,13 +4,14 @@
  */
 import { applyPlan, type FailedOperation } from "../apply/applier.js";
 import type { OperationOutcome, RunStatus, SnapshotStore } from "../apply/ports.js";
-import type { Config, DeactivationLimit } from "../config/types.js";
-import { errorMessage, type SyncError } from "../errors.js";
+import type { Config, Limit } from "../config/types.js";
+import { errorMessage, SyncError } from "../errors.js";
 import { emptySummary, type Operation, type Plan, type Snapshot, type Summary, summarize } from "../model.js";
 import { mappedPaths } from "../okta/mapping.js";
-import { checkSafety, type Violation } from "../plan/guard.js";
+import { checkSafety, suspectPull, type Violation } from "../plan/guard.js";
 import { plan as computePlan } from "../plan/planner.js";
 import { createScimClient } from "../scim/client.js";
+import { withLookups } from "../scim/lookups.js";
 import { openSnapshotStore } from "../store/index.js";
 import { pullDesiredState } from "./pull-desired.js";
 import type { Reporter } from "./reporter.js";
@@ -26,7 +27,10 @@ export async function runPlan(config: Config, reporter: Reporter): Promise<PlanR
   try {
     const snapshot = store.load();
     const desired = await pullDesiredState(config, reporter);
-    return { plan: computePlan(desired, snapshot, { onRemove: config.groups.onRemove }), snapshot };
+    const plan = computePlan(desired, snapshot, { onRemove: config.groups.onRemove });
+    const suspect = suspectPull(desired, snapshot, config.safety.minPullFraction);
+    const warnings = suspect === undefined ? plan.warnings : [...plan.warnings, `sync would refuse this: ${suspect}`];
+    return { plan: { ...plan, warnings }, snapshot };
   } finally {
     store.close();
   }
@@ -37,7 +41,7 @@ export interface SyncOptions {
   command: string;
   dryRun: boolean;
   force: boolean;
-  maxDeactivations: DeactivationLimit | undefined;
+  maxDeactivations: Limit | undefined;
   signal?: AbortSignal;
   onOutcome?: (event: { operation: Operation; outcome: OperationOutcome; error?: string }) => void;
 }
@@ -89,14 +93,20 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
   try {
     snapshot = store.load();
     const desired = await pullDesiredState(config, reporter);
+    const suspect = options.force ? undefined : suspectPull(desired, snapshot, config.safety.minPullFraction);
+    if (suspect !== undefined) {
+      throw new SyncError("remote", suspect, {
+        hint: "check okta.appId and the token's permissions; if this many users really left the app, rerun with --force",
+      });
+    }
     plan = computePlan(desired, snapshot, { onRemove: config.groups.onRemove });
   } catch (error) {
     finish("failed", emptySummary(), 0, [errorMessage(error)]);
     throw error;
   }
 
-  const limit = options.maxDeactivations ?? config.safety.maxDeactivations;
-  const violations = options.force ? [] : checkSafety(plan, snapshot, { maxDeactivations: limit });
+  const limits = { ...config.safety, maxDeactivations: options.maxDeactivations ?? config.safety.maxDeactivations };
+  const violations = options.force ? [] : checkSafety(plan, snapshot, limits);
   if (violations.length > 0) {
     finish("refused", emptySummary(), 0, [...plan.warnings, ...violations.map((v) => v.message)]);
     return { kind: "refused", runId, plan, violations };
@@ -104,14 +114,14 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
 
   const total = summarize(plan.operations);
   const units = Object.values(total).reduce((a, b) => a + b, 0);
-  const target = createScimClient({
+  const target = withLookups(createScimClient({
     baseUrl: config.command.scimUrl,
     token: config.command.token,
     timeoutMs: config.command.timeoutMs,
     connections: config.command.concurrency,
     updateMethod: config.command.updateMethod,
     attributePaths: mappedPaths({ attributes: config.attributes, phoneType: config.users.phoneType }),
-  });
+  }));
   try {
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
     let doneUnits = 0;

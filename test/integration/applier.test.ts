@@ -10,17 +10,19 @@ import { applyPlan } from "../../src/apply/applier.js";
 import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
 import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
+import type { ScimLookups } from "../../src/apply/ports.js";
 import { createScimClient, type ScimClient } from "../../src/scim/client.js";
+import { withLookups } from "../../src/scim/lookups.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
 let command: CommandEmulator;
-let client: ScimClient;
+let client: ScimClient & ScimLookups;
 let store: SqliteSnapshotStore;
 
 beforeEach(async () => {
   command = await startCommandEmulator({ token: "t0ken-for-tests" });
-  client = createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 });
+  client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
   store = openSnapshotStore(join(mkdtempSync(join(tmpdir(), "ocs-apply-")), "state.db"));
 });
 afterEach(async () => {
@@ -102,6 +104,34 @@ describe("applier", () => {
     expect(command.users()).toHaveLength(1);
     expect(command.users()[0]).toMatchObject({ externalId: "00u0000", title: "T0", active: true });
     expect(store.load().users[0]!.scimId).toBe(command.users()[0]!.id);
+  });
+
+  it("a create whose answer was lost (crash or reset after Command made it) is adopted on the next run, never duplicated", async () => {
+    const people = users(3);
+    const state = desired(people, [desiredGroup("00g1", "Eng", people.map((u) => u.oktaId))]);
+    command.injectFault({ match: { method: "POST", pathPrefix: "/Groups" }, afterApply: true, resetConnection: true });
+    command.injectFault({ match: { method: "POST", pathPrefix: "/Users" }, nth: 2, afterApply: true, status: 502 });
+    const first = await apply(state);
+    expect(first.result.status).toBe("partial");
+    expect(command.groups()).toHaveLength(1);
+    expect(command.users()).toHaveLength(3);
+    const second = await apply(state);
+    expect(second.result.status).toBe("succeeded");
+    expect(second.result.warnings.join("\n")).toMatch(/already existed in Command; linked to it/);
+    expect(command.groups()).toHaveLength(1);
+    expect(command.users()).toHaveLength(3);
+    expect(command.groups()[0]!.members).toHaveLength(3);
+    expect((await apply(state)).plan.operations).toEqual([]);
+  });
+
+  it("adopts a group Okta's own provisioning made (same name, no externalId), and refuses one owned by another source", async () => {
+    command.seedGroup({ displayName: "Eng" });
+    command.seedGroup({ displayName: "Ops", externalId: "something-else" });
+    const { result } = await apply(desired([], [desiredGroup("00g1", "Eng"), desiredGroup("00g2", "Ops")]));
+    expect(result.status).toBe("partial");
+    expect(result.failed).toEqual([{ type: "createGroup", target: "Ops", error: expect.stringContaining('a group named "Ops" already exists in Command for another source') }]);
+    expect(command.groups()).toHaveLength(2);
+    expect(store.load().groups.map((g) => g.displayName)).toEqual(["Eng"]);
   });
 
   it("stops at the first authentication failure and skips the rest", async () => {

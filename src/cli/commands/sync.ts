@@ -1,8 +1,10 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { DeactivationLimit } from "../../config/types.js";
+import { errorMessage } from "../../errors.js";
 import { runSync, type SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, summarize } from "../../model.js";
 import { type CommandContext, readConfig } from "../context.js";
+import { reportError } from "../report-error.js";
 import { planJson, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
 interface SyncFlags {
@@ -56,6 +58,12 @@ export function registerSync(program: Command, run: (command: Command, action: (
             context.out.reporter(),
           );
           return report(context, result);
+        } catch (error) {
+          // A script reading --json gets a result even when the run could not start or finish.
+          if (context.options.json) {
+            context.out.printJson({ status: "failed", runId: null, summary: emptySummary(), failed: [], warnings: [], error: errorMessage(error) });
+          }
+          throw error;
         } finally {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -105,7 +113,7 @@ function report(context: CommandContext, result: SyncResult): number {
         lines.push(...renderFailures(out, result.failed), ...renderWarnings(out, warnings));
         out.print(lines.join("\n"));
       }
-      if (result.fatal !== undefined) throw result.fatal;
+      if (result.fatal !== undefined) return reportError(out, result.fatal);
       return status === "succeeded" ? 0 : 1;
     }
   }
