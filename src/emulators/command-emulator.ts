@@ -204,10 +204,13 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
     if (WRITE_METHODS.has(method)) writes++;
 
     const fault = faults.pick(method, [path, url.pathname]);
+    // afterApply: the change is made first and the answer is held (or lost) afterwards, as when a
+    // client dies or a connection drops after the server committed.
+    const appliedFirst = fault?.afterApply === true ? answer(req, raw, url, segments) : undefined;
     if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
     const faultFails = fault !== undefined && (fault.resetConnection === true || fault.status !== undefined || fault.delayMs === undefined);
     if (options.latencyMs !== undefined && options.latencyMs > 0) await sleep(options.latencyMs);
-    const reply = fault !== undefined && faultFails && fault.afterApply !== true ? undefined : answer(req, raw, url, segments);
+    const reply = appliedFirst ?? (fault !== undefined && faultFails ? undefined : answer(req, raw, url, segments));
     if (fault !== undefined && faultFails) {
       if (fault.resetConnection === true) {
         entry.status = 0;
