@@ -14,7 +14,13 @@ export function redactConfig(config: Config): Config {
     command: { ...config.command, token: REDACTED },
     groups: { ...config.groups, push: Array.isArray(config.groups.push) ? [...config.groups.push] : config.groups.push },
     users: { ...config.users },
-    safety: { maxDeactivations: { ...config.safety.maxDeactivations } },
+    safety: {
+      ...config.safety,
+      maxDeactivations: { ...config.safety.maxDeactivations },
+      maxGroupDeletes: { ...config.safety.maxGroupDeletes },
+      maxMemberRemovals: { ...config.safety.maxMemberRemovals },
+    },
+    retry: { ...config.retry },
     state: { ...config.state },
     attributes: config.attributes.map((entry) => ({ ...entry })),
   };

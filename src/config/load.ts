@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import { type Env, interpolateTree, isPlainObject, withoutNulls } from "./interpolate.js";
 import { type ConfigFlags, emptyLayer, envLayer, fileLayer, flagsLayer, type Layer, mergeLayers, takeUnresolved } from "./layers.js";
 import { parseConfigYaml } from "./parse-yaml.js";
+import { KNOWN_KEYS } from "./schema.js";
 import type { Config } from "./types.js";
 import { validateConfig } from "./validate.js";
 
@@ -106,7 +107,7 @@ function readConfigFile(configPath: string | undefined, env: Env, cwd: string, r
   if (!parsed.ok) throw new ConfigError(parsed.problems, `fix the YAML in ${absolute}`);
   const value = withoutNulls(parsed.value ?? {});
   if (!isPlainObject(value)) {
-    throw new ConfigError([`${shown}: must be a YAML mapping of sections (okta, command, groups, users, safety, state, attributes)`]);
+    throw new ConfigError([`${shown}: must be a YAML mapping of sections (${KNOWN_KEYS[""].join(", ")})`]);
   }
   return { layer: fileLayer(interpolateTree(value, env) as Record<string, unknown>), warnings: parsed.warnings, source: absolute };
 }

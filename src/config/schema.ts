@@ -6,7 +6,7 @@
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
 import { z } from "zod";
 import { CORE_USER_SCHEMA } from "../model.js";
-import type { DeactivationLimit } from "./types.js";
+import type { Limit } from "./types.js";
 import { isNamespace, isOktaExpression, isScimPath, NAMESPACE_RULE, OKTA_EXPRESSION_RULE, SCIM_PATH_RULE } from "./attributes.js";
 import { checkBaseUrl, HTTPS_RULE } from "./urls.js";
 
@@ -30,6 +30,11 @@ export const DEFAULTS = {
   suspended: "active" as const,
   phoneType: "work",
   maxDeactivations: "10%",
+  maxGroupDeletes: "25%",
+  maxMemberRemovals: "25%",
+  minPullFraction: 0.5,
+  maxRateShare: 0.5,
+  retry: { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 },
   statePath: "./okta-command-sync.db",
   externalNamespace: CORE_USER_SCHEMA,
 };
@@ -54,9 +59,10 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
 };
 
 export const DEACTIVATIONS_RULE = "must be a count (e.g. 25) or a percent (e.g. 10%)";
+export const LIMIT_RULE = `${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`;
 
-/** `25` -> at most 25 users; `10%` -> at most 10% of the synced active users. */
-export function parseDeactivationLimit(value: unknown): DeactivationLimit | undefined {
+/** `25` -> at most 25 (users, groups, memberships); `10%` -> at most 10% of what the snapshot holds. */
+export function parseLimit(value: unknown): Limit | undefined {
   if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? { kind: "count", value } : undefined;
   if (typeof value !== "string") return undefined;
   const text = value.trim();
@@ -66,6 +72,29 @@ export function parseDeactivationLimit(value: unknown): DeactivationLimit | unde
   const amount = Number(percent[1]);
   return amount <= 100 ? { kind: "percent", value: amount } : undefined;
 }
+
+export const parseDeactivationLimit = parseLimit;
+
+/**
+ * `0.5`, `"0.5"` or `"50%"` -> 0.5. YAML keeps numbers such as `0.50` as text (see load.ts), so
+ * decimal text is read as a number too. Undefined when it is neither, or outside `[min, 1]`;
+ * `min` itself is allowed only when `minInclusive`.
+ */
+export function parseFraction(value: unknown, options: { minInclusive: boolean }): number | undefined {
+  let amount: number | undefined;
+  if (typeof value === "number") amount = value;
+  else if (typeof value === "string") {
+    const text = value.trim();
+    const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+    if (percent !== null) amount = Number(percent[1]) / 100;
+    else if (/^\d*\.?\d+$/.test(text)) amount = Number(text);
+  }
+  if (amount === undefined || !Number.isFinite(amount) || amount > 1) return undefined;
+  return amount > 0 || (options.minInclusive && amount === 0) ? amount : undefined;
+}
+
+export const RATE_SHARE_RULE = "must be a share of each Okta rate limit above 0 and at most 1 (e.g. 0.5) or a percent (e.g. 50%)";
+export const PULL_FRACTION_RULE = "must be a fraction from 0 to 1 (e.g. 0.5) or a percent (e.g. 50%)";
 
 // YAML numbers arrive as their source text (see load.ts) so that ids and names keep their
 // exact spelling; numeric keys therefore accept digit strings as well as numbers.
@@ -93,6 +122,22 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 function mapping(keys: string) {
   return { error: `must be a mapping of keys (${keys})` };
+}
+
+function limit() {
+  return z.unknown().transform((value, ctx): Limit => {
+    const parsed = parseLimit(value);
+    if (parsed === undefined) ctx.addIssue(LIMIT_RULE);
+    return parsed ?? { kind: "count", value: 0 };
+  });
+}
+
+function fraction(rule: string, minInclusive: boolean) {
+  return z.unknown().transform((value, ctx): number => {
+    const parsed = parseFraction(value, { minInclusive });
+    if (parsed === undefined) ctx.addIssue(rule);
+    return parsed ?? 0;
+  });
 }
 
 const ID = /^[A-Za-z0-9]+$/;
@@ -177,12 +222,13 @@ function baseUrl(options: { allowPath: boolean; example: string }) {
 }
 
 export const KNOWN_KEYS = {
-  "": ["okta", "command", "groups", "users", "safety", "state", "attributes"],
-  okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes"],
+  "": ["okta", "command", "groups", "users", "safety", "retry", "state", "attributes"],
+  okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare"],
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs"],
   groups: ["push", "onRemove"],
   users: ["suspended", "phoneType"],
-  safety: ["maxDeactivations"],
+  safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
+  retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
   state: ["path"],
   attributes: ["okta", "externalName", "externalNamespace"],
 } as const satisfies Record<string, readonly string[]>;
@@ -217,6 +263,7 @@ export const configSchema = z.strictObject(
               error: `must be a list of OAuth scopes (default: ${DEFAULT_SCOPES.join(", ")})`,
             })
             .min(1, { error: `must list at least one scope (default: ${DEFAULT_SCOPES.join(", ")})` }),
+          maxRateShare: fraction(RATE_SHARE_RULE, false),
         },
         mapping(KNOWN_KEYS.okta.join(", ")),
       )
@@ -252,13 +299,23 @@ export const configSchema = z.strictObject(
     safety: z
       .strictObject(
         {
-          maxDeactivations: z.unknown().transform((value, ctx): DeactivationLimit => {
-            const limit = parseDeactivationLimit(value);
-            if (limit === undefined) ctx.addIssue(`${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`);
-            return limit ?? { kind: "count", value: 0 };
-          }),
+          maxDeactivations: limit(),
+          maxGroupDeletes: limit(),
+          maxMemberRemovals: limit(),
+          minPullFraction: fraction(PULL_FRACTION_RULE, true),
         },
         mapping(KNOWN_KEYS.safety.join(", ")),
+      )
+      .partial(),
+    retry: z
+      .strictObject(
+        {
+          maxAttempts: wholeNumber(1, 20, "must be a whole number of attempts from 1 to 20 (1 = no retries)"),
+          maxElapsedMs: wholeNumber(1000, 3_600_000, "must be a whole number of milliseconds from 1000 to 3600000"),
+          baseDelayMs: wholeNumber(1, 60_000, "must be a whole number of milliseconds from 1 to 60000"),
+          maxDelayMs: wholeNumber(1, 600_000, "must be a whole number of milliseconds from 1 to 600000"),
+        },
+        mapping(KNOWN_KEYS.retry.join(", ")),
       )
       .partial(),
     state: z.strictObject({ path: text("must be a file path for the snapshot database") }, mapping(KNOWN_KEYS.state.join(", "))).partial(),

@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { core } from "zod";
 import { isScimPath, scimPathProblem, targetKey } from "./attributes.js";
 import { formatPath, isPlainObject, withoutNulls } from "./interpolate.js";
-import { configSchema, DEFAULT_SCOPES, DEFAULTS, ENV_VARS, KNOWN_KEYS, parseDeactivationLimit, type RawConfig, REGION_SCIM_URLS, NO_ECHO_PATHS, SECRET_PATHS } from "./schema.js";
+import { configSchema, DEFAULT_SCOPES, DEFAULTS, ENV_VARS, KNOWN_KEYS, parseLimit, type RawConfig, REGION_SCIM_URLS, NO_ECHO_PATHS, SECRET_PATHS } from "./schema.js";
 import { closest } from "./suggest.js";
 import type { AttributeMapping, Config, OktaAuth } from "./types.js";
 import { displayUrl, withoutAdminSuffix } from "./urls.js";
@@ -158,6 +158,7 @@ function crossKeyProblems(input: Record<string, unknown>, options: ValidateOptio
   const okta = input.okta;
   if (!broken("okta")) problems.push(...oktaProblems(okta, required, options));
   if (!broken("command")) required("command", "token", "the SCIM token from Command");
+  if (!broken("retry")) problems.push(...retryProblems(input.retry));
   problems.push(...attributeProblems(input.attributes));
   return problems;
 }
@@ -192,6 +193,17 @@ function oktaProblems(okta: unknown, required: (section: string, key: string, wh
     );
   }
   return problems;
+}
+
+/** The backoff ceiling must not start above its cap; each value alone is the schema's job. */
+function retryProblems(retry: unknown): string[] {
+  if (!isPlainObject(retry)) return [];
+  const number = (value: unknown) => (typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined);
+  const base = number(retry.baseDelayMs ?? DEFAULTS.retry.baseDelayMs);
+  const max = number(retry.maxDelayMs ?? DEFAULTS.retry.maxDelayMs);
+  if (base === undefined || max === undefined || max >= base) return [];
+  const where = retry.maxDelayMs === undefined ? "retry.baseDelayMs" : "retry.maxDelayMs";
+  return [`${where}: retry.maxDelayMs (${max}) must not be less than retry.baseDelayMs (${base})`];
 }
 
 /** Targets that need the namespace (reserved names, duplicates); shapes are the schema's job. */
@@ -267,7 +279,7 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
   }));
 
   const config: Config = {
-    okta: { orgUrl, appId: okta.appId!, auth },
+    okta: { orgUrl, appId: okta.appId!, auth, maxRateShare: okta.maxRateShare ?? DEFAULTS.maxRateShare },
     command: {
       scimUrl: command.scimUrl ?? regionUrl,
       token: command.token!,
@@ -282,7 +294,18 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
       suspended: raw.users?.suspended ?? DEFAULTS.suspended,
       phoneType: raw.users?.phoneType ?? DEFAULTS.phoneType,
     },
-    safety: { maxDeactivations: raw.safety?.maxDeactivations ?? parseDeactivationLimit(DEFAULTS.maxDeactivations)! },
+    safety: {
+      maxDeactivations: raw.safety?.maxDeactivations ?? parseLimit(DEFAULTS.maxDeactivations)!,
+      maxGroupDeletes: raw.safety?.maxGroupDeletes ?? parseLimit(DEFAULTS.maxGroupDeletes)!,
+      maxMemberRemovals: raw.safety?.maxMemberRemovals ?? parseLimit(DEFAULTS.maxMemberRemovals)!,
+      minPullFraction: raw.safety?.minPullFraction ?? DEFAULTS.minPullFraction,
+    },
+    retry: {
+      maxAttempts: raw.retry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
+      maxElapsedMs: raw.retry?.maxElapsedMs ?? DEFAULTS.retry.maxElapsedMs,
+      baseDelayMs: raw.retry?.baseDelayMs ?? DEFAULTS.retry.baseDelayMs,
+      maxDelayMs: raw.retry?.maxDelayMs ?? DEFAULTS.retry.maxDelayMs,
+    },
     state: { path: statePath(raw.state?.path ?? DEFAULTS.statePath, options.cwd) },
     attributes,
   };

@@ -9,18 +9,31 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { createRequire } from "node:module";
-import { Client, DefaultRequestExecutor } from "@okta/okta-sdk-nodejs";
-import type { OktaAuth } from "../config/types.js";
+import { Client } from "@okta/okta-sdk-nodejs";
+import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
+import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
+import { retryNoteOf } from "../http/retry.js";
+import { NO_RETRY } from "../http/retry-policy.js";
+import { OktaHttpFailure, OktaRequestExecutor, OktaTokenError, OktaTransportError } from "./request-executor.js";
 
-export interface OktaClientOptions {
+export interface OktaClientOptions extends ClockOptions {
   orgUrl: string;
   auth: OktaAuth;
-  /** Retries of a 429 by the SDK, each after waiting for X-Rate-Limit-Reset. Default 2; 0 disables. */
-  maxRetries?: number;
-  /** Budget of one request, its 429 waits included (ms). Default 120 000. */
+  /**
+   * Retries of 429s, 5xx, resets and timeouts (the engine passes `config.retry`); the SDK's own
+   * retries are off. Default: one attempt, no retries. 401 and 403 are never retried.
+   */
+  retry?: RetryConfig;
+  /** Share of each Okta rate-limit bucket to use per window (`okta.maxRateShare`). Default: no pacing. */
+  maxRateShare?: number;
+  /** Deadline of one attempt, response body included (ms). Default 60 000. */
   requestTimeoutMs?: number;
+  /** Told about waits: Okta's rate limit, the backoff before a retry. */
+  onWait?: WaitListener;
+  /** Cuts waits short when the run is stopping. */
+  signal?: AbortSignal;
 }
 
 export interface OktaConnection {
@@ -33,8 +46,7 @@ export interface OktaConnection {
   toSyncError(error: unknown): SyncError;
 }
 
-export const DEFAULT_MAX_RETRIES = 2;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const USER_AGENT = "okta-command-sync";
 
 interface ConfigLoaderPrototype {
@@ -70,87 +82,6 @@ function withoutAmbientConfig<T>(build: () => T): T {
   }
 }
 
-type SdkRequest = Parameters<DefaultRequestExecutor["fetch"]>[0];
-
-interface SdkResponse {
-  ok: boolean;
-  status: number;
-  clone(): { text(): Promise<string> };
-}
-
-/** A request that got no usable HTTP answer; keeps the URL the SDK's own errors lack. */
-class OktaTransportError extends Error {
-  constructor(
-    readonly method: string,
-    readonly url: string,
-    override readonly cause: unknown,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-    this.name = "OktaTransportError";
-  }
-}
-
-/** The token endpoint refused the client assertion (no `status` field: the SDK must not retry it). */
-class OktaTokenError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(`${error}: ${description}`);
-    this.name = "OktaTokenError";
-  }
-}
-
-/**
- * The SDK's executor (429 retries after X-Rate-Limit-Reset, request timeout), plus a request count
- * and clear errors. The SDK's OAuth code skips its error filter on the token response (it calls an
- * undefined `Http.errorFilter`), so a refused assertion would otherwise surface as a confusing 401
- * on the API call; we fail on the token response itself.
- */
-class CountingRequestExecutor extends DefaultRequestExecutor {
-  count = 0;
-
-  constructor(maxRetries: number, requestTimeout: number) {
-    super({ maxRetries, requestTimeout });
-    this.on("request", () => {
-      this.count++;
-    });
-  }
-
-  override fetch(request: SdkRequest): ReturnType<DefaultRequestExecutor["fetch"]> {
-    const target = request as { method?: unknown; url?: unknown };
-    const method = String(target.method ?? "GET").toUpperCase();
-    const url = String(target.url ?? "");
-    return super.fetch(request).then(
-      async (response: SdkResponse) => {
-        if (!response.ok && isTokenEndpoint(url)) {
-          const text = await response.clone().text();
-          let body: { error?: unknown; error_description?: unknown } = {};
-          try {
-            body = JSON.parse(text) as typeof body;
-          } catch {
-            // not JSON: keep the status alone
-          }
-          // A DPoP nonce challenge is answered by the SDK itself.
-          if (body.error !== "use_dpop_nonce") {
-            throw new OktaTokenError(response.status, String(body.error ?? "error"), String(body.error_description ?? text.slice(0, 200)));
-          }
-        }
-        return response;
-      },
-      (error: unknown) => {
-        if (error instanceof OktaTransportError || error instanceof OktaTokenError) throw error;
-        throw new OktaTransportError(method, url, error);
-      },
-    );
-  }
-}
-
-function isTokenEndpoint(url: string): boolean {
-  return /\/oauth2\/v1\/token(\?|$)/.test(url);
-}
-
 function isLoopback(url: URL): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -169,10 +100,14 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
   }
   if (auth.mode === "privateKey") checkPrivateKey(auth.privateKey);
 
-  const executor = new CountingRequestExecutor(
-    options.maxRetries ?? DEFAULT_MAX_RETRIES,
-    options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-  );
+  const executor = new OktaRequestExecutor({
+    retry: options.retry ?? NO_RETRY,
+    maxRateShare: options.maxRateShare,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    clock: clockFrom(options),
+    onWait: options.onWait,
+    signal: options.signal,
+  });
   const config: ConstructorParameters<typeof Client>[0] & { userAgent: string } = {
     orgUrl,
     requestExecutor: executor,
@@ -228,17 +163,21 @@ function checkPrivateKey(privateKey: string): void {
 function hintFor(status: number, url: string, authMode: OktaAuth["mode"]): string | undefined {
   if (status === 401) {
     return authMode === "token"
-      ? "check okta.token: the API token is wrong, revoked, or expired (Okta expires tokens unused for 30 days)"
+      ? "check okta.token: the API token is invalid, expired (Okta expires tokens unused for 30 days) or revoked; " +
+          "create a new one in the Okta admin console (Security > API > Tokens) and update OKTA_API_TOKEN"
       : "check okta.clientId, okta.keyId and okta.privateKey, and that the service app's public key is registered in Okta";
   }
   if (status === 403) {
-    return "the token's admin (or the service app's granted scopes) may not read this; it needs okta.apps.read, okta.groups.read and okta.users.read";
+    return (
+      "the token's admin or the service app lacks a scope or permission: it needs okta.apps.read, okta.groups.read and okta.users.read " +
+      "(an API token has its admin's rights; a service app needs the scopes granted and an admin role)"
+    );
   }
   if (status === 404 && /\/api\/v1\/apps\/[^/?]+(\/users|\/groups)?(\?|$)/.test(url)) {
     return "check okta.appId: Okta has no app with this id (it is the 0oa... id in the app's admin URL)";
   }
   if (status === 429) {
-    return "Okta's rate limit for this endpoint is used up (the org shares it with every integration); try again in a minute";
+    return "Okta's rate limit for this endpoint is used up (the org shares it with every integration); lower okta.maxRateShare, or run again after the reset";
   }
   if (status >= 500) return "Okta had a problem; try again later";
   return undefined;
@@ -266,8 +205,44 @@ function causeSummaries(causes: unknown): string[] {
     .filter((summary): summary is string => typeof summary === "string" && summary !== "");
 }
 
-/** Translates what the SDK (or node-fetch under it) threw into a SyncError. */
+/**
+ * Translates what the SDK (or node-fetch under it) threw into a SyncError; why retrying stopped,
+ * when it did, stays in the message.
+ */
 export function toOktaSyncError(error: unknown, redact: Redactor, authMode: OktaAuth["mode"] = "token"): SyncError {
+  const converted = convert(error, redact, authMode);
+  const note = retryNoteOf(error);
+  if (note !== undefined && converted !== error && !converted.message.endsWith(`(${note})`)) {
+    Object.defineProperty(converted, "message", { value: `${converted.message} (${note})`, writable: true, configurable: true, enumerable: false });
+  }
+  return converted;
+}
+
+function isFetchError(error: unknown): error is { name: "FetchError"; type?: unknown; code?: unknown; message?: unknown } {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "FetchError";
+}
+
+function transportError(inner: unknown, method: string, rawUrl: string, redact: Redactor): SyncError {
+  const fetchError = isFetchError(inner) ? inner : undefined;
+  const message = redact(String(fetchError?.message ?? (inner instanceof Error ? inner.message : inner)));
+  const url = redact(rawUrl);
+  let origin = url;
+  try {
+    origin = redact(new URL(rawUrl).origin);
+  } catch {
+    // keep the raw text
+  }
+  if (fetchError?.type === "request-timeout" || fetchError?.type === "body-timeout") {
+    return new NetworkError("okta", `no answer from ${origin} in time (${method} ${url})`, inner);
+  }
+  if (fetchError !== undefined) {
+    const code = typeof fetchError.code === "string" ? fetchError.code : undefined;
+    return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
+  }
+  return new SyncError("internal", `Okta request failed: ${message}`);
+}
+
+function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): SyncError {
   if (error instanceof SyncError) return error;
 
   if (error instanceof OktaTokenError) {
@@ -278,35 +253,9 @@ export function toOktaSyncError(error: unknown, redact: Redactor, authMode: Okta
     );
   }
 
-  if (error instanceof OktaTransportError) {
-    const inner = error.cause as { name?: unknown; type?: unknown; code?: unknown; message?: unknown } | undefined;
-    const message = redact(String(inner?.message ?? error.message));
-    const url = redact(error.url);
-    let origin = url;
-    try {
-      origin = new URL(error.url).origin;
-    } catch {
-      // keep the raw text
-    }
-    if (message.startsWith("HTTP 429 retry delay would exceed")) {
-      return new RemoteError({
-        side: "okta",
-        method: error.method,
-        url,
-        status: 429,
-        detail: "rate limit exceeded, and waiting for its reset would pass the request timeout",
-        hint: hintFor(429, url, authMode),
-      });
-    }
-    if (inner?.type === "request-timeout" || message.startsWith("HTTP request time exceeded")) {
-      return new NetworkError("okta", `no answer from ${origin} in time (${error.method} ${url})`, error.cause);
-    }
-    if (inner?.name === "FetchError") {
-      const code = typeof inner.code === "string" ? inner.code : undefined;
-      return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, error.cause);
-    }
-    return new SyncError("internal", `Okta request failed: ${message}`);
-  }
+  if (error instanceof OktaTransportError) return transportError(error.cause, error.method, error.url, redact);
+  // A body that stalls or breaks is read by the SDK after the executor has returned.
+  if (isFetchError(error)) return transportError(error, "GET", String((error as { url?: unknown }).url ?? "Okta"), redact);
 
   if (isHttpFailure(error)) {
     const url = redact(error.url);
@@ -314,13 +263,14 @@ export function toOktaSyncError(error: unknown, redact: Redactor, authMode: Okta
     if (typeof error.errorSummary === "string" || error.errorCode !== undefined) {
       const parts = [String(error.errorSummary ?? ""), ...causeSummaries(error.errorCauses)].filter(Boolean);
       detail = parts.join("; ");
-    } else if (typeof error.message === "string") {
-      // HttpError: the body was not JSON; keep a short excerpt of it.
-      detail = error.message.replace(/^HTTP \d+\s*/, "").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+    } else {
+      // The body was not JSON (a proxy's error page, say): keep a short excerpt of it.
+      const text = error instanceof OktaHttpFailure ? error.bodyText : typeof error.message === "string" ? error.message.replace(/^HTTP \d+\s*/, "") : "";
+      detail = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
     }
     return new RemoteError({
       side: "okta",
-      method: "GET",
+      method: error instanceof OktaHttpFailure ? error.method : "GET",
       url,
       status: error.status,
       detail: detail ? redact(detail) : undefined,

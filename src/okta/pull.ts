@@ -8,9 +8,22 @@ import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
 import type { OktaAppUserView, OktaGroupView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
+/** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */
 export interface OktaPullTuning {
-  maxRetries?: OktaClientOptions["maxRetries"];
+  /** `config.retry`. Default: one attempt, no retries. */
+  retry?: OktaClientOptions["retry"];
+  /** `config.okta.maxRateShare`. Default: no pacing. */
+  maxRateShare?: OktaClientOptions["maxRateShare"];
+  /** Deadline of one attempt (ms). Default 60 000. */
   requestTimeoutMs?: OktaClientOptions["requestTimeoutMs"];
+  /** Told about waits of the pull: Okta's rate limit, backoff before a retry. */
+  onWait?: OktaClientOptions["onWait"];
+  /** Cuts waits short when the run is stopping. */
+  signal?: OktaClientOptions["signal"];
+  /** Clock and randomness (tests). */
+  now?: OktaClientOptions["now"];
+  sleep?: OktaClientOptions["sleep"];
+  random?: OktaClientOptions["random"];
   /** Users fetched at once when app users come without their embedded user. Default 4. */
   userFetchConcurrency?: number;
 }
@@ -27,14 +40,10 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new ConfigError([`okta page size must be a whole number from 1 to 500 (got ${pageSize})`]);
   }
-  const connection = createOktaClient({
-    orgUrl: options.orgUrl,
-    auth: options.auth,
-    maxRetries: tuning.maxRetries,
-    requestTimeoutMs: tuning.requestTimeoutMs,
-  });
+  const { userFetchConcurrency, ...clientTuning } = tuning;
+  const connection = createOktaClient({ ...clientTuning, orgUrl: options.orgUrl, auth: options.auth });
   try {
-    const appUsers = await readAppUsers(connection, options, pageSize, tuning.userFetchConcurrency ?? 4);
+    const appUsers = await readAppUsers(connection, options, pageSize, userFetchConcurrency ?? 4);
     const groups = await readGroups(connection, options);
     return { appUsers, groups, requests: connection.requestCount() };
   } catch (error) {

@@ -1,13 +1,19 @@
 /**
  * Command's SCIM API over undici: the ScimTarget the applier drives, plus list helpers for
- * `import`. Every request goes through `send`, the one place where pacing and retries belong.
+ * `import`. Every request goes through `send`, the one place where pacing and retries happen.
  */
 import { type Dispatcher, Pool } from "undici";
 import type { RemoteGroup, RemoteUser, ScimTarget } from "../apply/ports.js";
-import { ProtocolError, RemoteError } from "../errors.js";
+import type { RetryConfig } from "../config/types.js";
+import { type NetworkError, ProtocolError, RemoteError } from "../errors.js";
+import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
+import { CommandPacer } from "../http/pacer.js";
+import { serverWait } from "../http/rate-limit-headers.js";
+import { type AttemptResult, withRetries } from "../http/retry.js";
+import { COMMAND_429_COOLDOWN_MS, type Failure, NO_RETRY } from "../http/retry-policy.js";
 import type { UserAttributes } from "../model.js";
 import { filterLiteral, parseAttributePath } from "./attribute-path.js";
-import { describeErrorBody, networkError, redact, remoteError } from "./failures.js";
+import { describeErrorBody, errorCode, networkError, redact, remoteError } from "./failures.js";
 import { paginate } from "./paging.js";
 import { addMembersBody, fromScimGroup, groupCreateBody, groupRenameBody, removeMembersBody } from "./group-resource.js";
 import { activePatchBody, type PatchBody, patchBody, userPatchOperations } from "./user-patch.js";
@@ -30,6 +36,23 @@ export interface ScimClientOptions {
   updateMethod?: "put" | "patch";
   /** Largest response body read (bytes). Default 10 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Retries of 429s, 5xx, resets and timeouts (the engine passes `config.retry`). Default: one
+   * attempt, no retries. 401 and 403 are never retried.
+   */
+  retry?: RetryConfig;
+  /** Pacing: at most this many requests in any 60 s, retries included (`command.requestsPerMinute`). Default 0: off. */
+  requestsPerMinute?: number;
+  /** Pacing shared with other clients of the same run; wins over `requestsPerMinute`. */
+  pacer?: CommandPacer;
+  /** Told about waits of a second or more: pacing, a 429 cooldown, the backoff before a retry. */
+  onWait?: WaitListener;
+  /** Cuts waits short when the run is stopping; a request already sent is left to finish or time out. */
+  signal?: AbortSignal;
+  /** Clock and randomness (tests): epoch ms, a sleep, and a uniform [0, 1) source for jitter. */
+  now?: ClockOptions["now"];
+  sleep?: ClockOptions["sleep"];
+  random?: ClockOptions["random"];
 }
 
 export interface ListOptions {
@@ -97,6 +120,11 @@ function resourceId(json: unknown): string | undefined {
   return undefined;
 }
 
+function isTimeout(error: unknown): boolean {
+  const code = errorCode(error);
+  return (error instanceof Error && error.name === "TimeoutError") || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+}
+
 function isFilterRefusal(error: unknown): boolean {
   return error instanceof RemoteError && ((error.status === 400 && error.code === "invalidFilter") || error.status === 501);
 }
@@ -128,10 +156,44 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
     "user-agent": options.userAgent ?? "okta-command-sync",
   };
   let filterRefused = false;
+  const clock = clockFrom(options);
+  const retry = options.retry ?? NO_RETRY;
+  const pacer = options.pacer ?? new CommandPacer({ requestsPerMinute: options.requestsPerMinute ?? 0, clock, onWait: options.onWait });
 
-  /** The single choke point for every request to Command. */
+  /**
+   * The single choke point for every request to Command: paced, and retried by the shared
+   * policy. POST is retried too: a create that succeeded but whose answer was lost comes back
+   * as a 409 on the retry, which the applier answers by looking the user up and adopting it.
+   */
   async function send(method: Method, path: string, init: SendInit = {}): Promise<unknown> {
     const shownPath = `${basePath}${path}`;
+    return withRetries(
+      async () => {
+        await pacer.acquire(options.signal);
+        return sendOnce(method, shownPath, init);
+      },
+      {
+        config: retry,
+        clock,
+        side: "command",
+        what: `${method} ${shownPath}`,
+        cooldownAfter429Ms: COMMAND_429_COOLDOWN_MS,
+        onWait: options.onWait,
+        signal: options.signal,
+        // A 429 is about the whole organization: every request of the run waits it out.
+        beforeWait: (step, failure) => {
+          if (failure.kind === "status" && failure.status === 429) pacer.holdUntil(clock.now() + step.floorMs);
+        },
+      },
+    );
+  }
+
+  function transportFailure(error: NetworkError, cause: unknown, timedOut: boolean): AttemptResult<never> {
+    const failure: Failure = { kind: "network", code: timedOut ? "timeout" : errorCode(cause) };
+    return { ok: false, error, failure };
+  }
+
+  async function sendOnce(method: Method, shownPath: string, init: SendInit): Promise<AttemptResult<unknown>> {
     const query = init.query
       ? `?${Object.entries(init.query)
           .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -139,7 +201,11 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
       : "";
     const signal = AbortSignal.timeout(timeoutMs);
     const failure = (error: unknown) =>
-      networkError(error, { method, path: shownPath, host: base.host, timeoutMs, connectTimeoutMs, timedOut: signal.aborted, secrets });
+      transportFailure(
+        networkError(error, { method, path: shownPath, host: base.host, timeoutMs, connectTimeoutMs, timedOut: signal.aborted, secrets }),
+        error,
+        signal.aborted || isTimeout(error),
+      );
 
     let response: Dispatcher.ResponseData;
     try {
@@ -151,7 +217,7 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
         signal,
       });
     } catch (error) {
-      throw failure(error);
+      return failure(error);
     }
 
     const { statusCode, body } = response;
@@ -165,7 +231,7 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
       }
       const location = header(response.headers, "location");
       if (statusCode >= 300 && statusCode < 400 && location) text = `redirected to ${location}`;
-      throw remoteError({
+      const error = remoteError({
         method,
         path: shownPath,
         status: statusCode,
@@ -174,23 +240,24 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
         retryAfter: header(response.headers, "retry-after"),
         secrets,
       });
+      return { ok: false, error, failure: { kind: "status", status: statusCode, serverWait: serverWait(response.headers, statusCode, clock.now()) } };
     }
     if (!init.read) {
       // The change is confirmed by the status; the body only needs draining for keep-alive.
       await body.dump().catch(() => undefined);
-      return undefined;
+      return { ok: true, value: undefined };
     }
     let text: string;
     try {
       text = await readText(body, maxBodyBytes, false);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        throw new ProtocolError(`Command answered ${method} ${shownPath} with a body larger than ${maxBodyBytes} bytes`);
+        throw new ProtocolError(`Command answered ${method} ${shownPath} with a body too large to read (larger than ${maxBodyBytes} bytes)`);
       }
-      throw failure(error);
+      return failure(error);
     }
     try {
-      return JSON.parse(text) as unknown;
+      return { ok: true, value: JSON.parse(text) as unknown };
     } catch {
       // The parser's own message quotes the body; the summary below is the safe part of it.
       const { detail } = describeErrorBody(text, contentType);

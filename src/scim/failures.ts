@@ -69,9 +69,19 @@ export function describeErrorBody(text: string, contentType: string | undefined)
   return { detail: cleanTitle ? `HTML error page "${cleanTitle}"` : "HTML error page" };
 }
 
-function hintFor(status: number): string | undefined {
-  if (status === 401 || status === 403) {
-    return "check command.token (COMMAND_SCIM_TOKEN): refreshing the SCIM token in Command invalidates the old one";
+/** What a user can do about a status; 401 and 403 end the run at once, so they say the most. */
+export function hintFor(status: number): string | undefined {
+  if (status === 401) {
+    return (
+      "Command refused the SCIM token: it was refreshed in Command (which invalidates the old one at once) or is wrong; " +
+      "create a new one under Admin > Login & Access > SCIM and update COMMAND_SCIM_TOKEN (command.token)"
+    );
+  }
+  if (status === 403) {
+    return (
+      "Command refused this request with the SCIM token: the token was refreshed in Command (which invalidates the old one at once), " +
+      "is wrong, or belongs to another organization; create a new one under Admin > Login & Access > SCIM and update COMMAND_SCIM_TOKEN (command.token)"
+    );
   }
   if (status === 429) return "Command is rate limiting requests: lower command.requestsPerMinute";
   return undefined;
@@ -100,7 +110,7 @@ export function remoteError(init: {
   });
 }
 
-function errorCode(error: unknown): string | undefined {
+export function errorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") return code;

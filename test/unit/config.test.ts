@@ -96,7 +96,7 @@ describe("defaults", () => {
     const { config, warnings } = load({ env: ENV });
     expect(warnings).toEqual([]);
     expect(config).toEqual({
-      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN } },
+      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
       command: {
         scimUrl: "https://api.command.verkada.com/scim",
         token: COMMAND_TOKEN,
@@ -108,7 +108,13 @@ describe("defaults", () => {
       },
       groups: { push: [], onRemove: "keep" },
       users: { suspended: "active", phoneType: "work" },
-      safety: { maxDeactivations: { kind: "percent", value: 10 } },
+      safety: {
+        maxDeactivations: { kind: "percent", value: 10 },
+        maxGroupDeletes: { kind: "percent", value: 25 },
+        maxMemberRemovals: { kind: "percent", value: 25 },
+        minPullFraction: 0.5,
+      },
+      retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
       state: { path: `${CWD}/okta-command-sync.db` },
       attributes: [],
     } satisfies Config);
@@ -159,6 +165,7 @@ state: { path: data/state.db }
       orgUrl: "https://acme.okta.com",
       appId: "0oa9",
       auth: { mode: "privateKey", clientId: "0oa8", privateKey: JWK, keyId: "k1", scopes: ["okta.users.read"] },
+      maxRateShare: 0.5,
     });
     expect(config.command).toEqual({
       scimUrl: "https://scim.prod2.verkada.com/scim",
@@ -204,6 +211,119 @@ state: { path: data/state.db }
     expect(valid(raw({ groups: { onRemove: "delete" } })).warnings).toEqual([
       "groups.push is empty and groups.onRemove is delete: every group this tool pushed before will be deleted from Command",
     ]);
+  });
+});
+
+describe("rate share, safety limits and retries", () => {
+  it("takes them from the file", () => {
+    const yaml = `
+okta: { maxRateShare: 0.25 }
+safety: { maxGroupDeletes: 3, maxMemberRemovals: 40%, minPullFraction: 0.8 }
+retry: { maxAttempts: 3, maxElapsedMs: 60000, baseDelayMs: 250, maxDelayMs: 8000 }
+`;
+    const { config } = load({ yaml, env: ENV });
+    expect(config.okta.maxRateShare).toBe(0.25);
+    expect(config.safety).toEqual({
+      maxDeactivations: { kind: "percent", value: 10 },
+      maxGroupDeletes: { kind: "count", value: 3 },
+      maxMemberRemovals: { kind: "percent", value: 40 },
+      minPullFraction: 0.8,
+    });
+    expect(config.retry).toEqual({ maxAttempts: 3, maxElapsedMs: 60000, baseDelayMs: 250, maxDelayMs: 8000 });
+  });
+
+  it.each([
+    ["0.5", 0.5],
+    ["0.50", 0.5],
+    ["1", 1],
+    ["50%", 0.5],
+    ["12.5%", 0.125],
+    ["100%", 1],
+    [".3", 0.3],
+  ])("reads maxRateShare %s as %d", (text, share) => {
+    expect(load({ yaml: `okta:\n  maxRateShare: ${text}\n`, env: ENV }).config.okta.maxRateShare).toBe(share);
+  });
+
+  it.each([
+    ["0", 0],
+    ["0%", 0],
+    ["1", 1],
+    ["75%", 0.75],
+    ["0.9", 0.9],
+  ])("reads minPullFraction %s as %d (0 is allowed: the check is off)", (text, fraction) => {
+    expect(load({ yaml: `safety:\n  minPullFraction: ${text}\n`, env: ENV }).config.safety.minPullFraction).toBe(fraction);
+  });
+
+  it("accepts numbers as well as YAML text", () => {
+    const { config } = valid(raw({ okta: { maxRateShare: 0.3 }, safety: { maxGroupDeletes: "10%", maxMemberRemovals: 500 }, retry: { maxAttempts: 1 } }));
+    expect(config.okta.maxRateShare).toBe(0.3);
+    expect(config.safety.maxGroupDeletes).toEqual({ kind: "percent", value: 10 });
+    expect(config.safety.maxMemberRemovals).toEqual({ kind: "count", value: 500 });
+    expect(config.retry.maxAttempts).toBe(1);
+  });
+
+  const SHARE = "must be a share of each Okta rate limit above 0 and at most 1 (e.g. 0.5) or a percent (e.g. 50%)";
+  const FRACTION = "must be a fraction from 0 to 1 (e.g. 0.5) or a percent (e.g. 50%)";
+  const LIMIT = "must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100%";
+  it.each([
+    [{ okta: { maxRateShare: 0 } }, `okta.maxRateShare: ${SHARE} (got 0)`],
+    [{ okta: { maxRateShare: "0%" } }, `okta.maxRateShare: ${SHARE} (got "0%")`],
+    [{ okta: { maxRateShare: 1.5 } }, `okta.maxRateShare: ${SHARE} (got 1.5)`],
+    [{ okta: { maxRateShare: "150%" } }, `okta.maxRateShare: ${SHARE} (got "150%")`],
+    [{ okta: { maxRateShare: -0.5 } }, `okta.maxRateShare: ${SHARE} (got -0.5)`],
+    [{ okta: { maxRateShare: "half" } }, `okta.maxRateShare: ${SHARE} (got "half")`],
+    [{ safety: { minPullFraction: 1.2 } }, `safety.minPullFraction: ${FRACTION} (got 1.2)`],
+    [{ safety: { minPullFraction: "most" } }, `safety.minPullFraction: ${FRACTION} (got "most")`],
+    [{ safety: { maxGroupDeletes: "many" } }, `safety.maxGroupDeletes: ${LIMIT} (got "many")`],
+    [{ safety: { maxMemberRemovals: "101%" } }, `safety.maxMemberRemovals: ${LIMIT} (got "101%")`],
+    [{ safety: { maxMemberRemovals: 2.5 } }, `safety.maxMemberRemovals: ${LIMIT} (got 2.5)`],
+    [{ retry: { maxAttempts: 0 } }, "retry.maxAttempts: must be a whole number of attempts from 1 to 20 (1 = no retries) (got 0)"],
+    [{ retry: { maxAttempts: 21 } }, "retry.maxAttempts: must be a whole number of attempts from 1 to 20 (1 = no retries) (got 21)"],
+    [{ retry: { maxElapsedMs: 999 } }, "retry.maxElapsedMs: must be a whole number of milliseconds from 1000 to 3600000 (got 999)"],
+    [{ retry: { maxElapsedMs: "1h" } }, 'retry.maxElapsedMs: must be a whole number of milliseconds from 1000 to 3600000 (got "1h")'],
+    [{ retry: { baseDelayMs: 0 } }, "retry.baseDelayMs: must be a whole number of milliseconds from 1 to 60000 (got 0)"],
+    [{ retry: { maxDelayMs: 600001 } }, "retry.maxDelayMs: must be a whole number of milliseconds from 1 to 600000 (got 600001)"],
+    [{ retry: { maxDelayMs: 100 } }, "retry.maxDelayMs: retry.maxDelayMs (100) must not be less than retry.baseDelayMs (500)"],
+    [{ retry: { baseDelayMs: 40000 } }, "retry.baseDelayMs: retry.maxDelayMs (30000) must not be less than retry.baseDelayMs (40000)"],
+    [{ retry: 3 }, "retry: must be a mapping of keys (maxAttempts, maxElapsedMs, baseDelayMs, maxDelayMs) (got 3)"],
+  ])("%j", (patch, message) => {
+    expect(problems(raw(patch))).toEqual([message]);
+  });
+
+  it("suggests the right key for a misspelt one", () => {
+    expect(problems({ ...raw(), retry: { maxAttempt: 3 } })).toEqual(["retry.maxAttempt: unknown key; did you mean maxAttempts?"]);
+    expect(problems({ ...raw(), safety: { minPullFration: 0.5 } })).toEqual(["safety.minPullFration: unknown key; did you mean minPullFraction?"]);
+    expect(problems({ ...raw(), command: { token: "t", maxRateShare: 0.5 } })).toEqual(["command.maxRateShare: unknown key; did you mean okta.maxRateShare?"]);
+  });
+
+  it("reports every problem with them at once, in the order of the docs", () => {
+    expect(
+      problems(
+        raw({
+          okta: { maxRateShare: 2 },
+          retry: { maxAttempts: 50, maxDelayMs: 10 },
+          safety: { maxGroupDeletes: "all", minPullFraction: 3 },
+          state: { path: "" },
+        }),
+      ),
+    ).toEqual([
+      `okta.maxRateShare: ${SHARE} (got 2)`,
+      `safety.maxGroupDeletes: ${LIMIT} (got "all")`,
+      `safety.minPullFraction: ${FRACTION} (got 3)`,
+      "retry.maxAttempts: must be a whole number of attempts from 1 to 20 (1 = no retries) (got 50)",
+      "retry.maxDelayMs: retry.maxDelayMs (10) must not be less than retry.baseDelayMs (500)",
+      'state.path: must be a file path for the snapshot database (got "")',
+    ]);
+  });
+
+  it("redactConfig keeps them and copies the nested values", () => {
+    const { config } = valid(raw({ retry: { maxAttempts: 2 } }));
+    const shown = redactConfig(config);
+    expect(shown.retry).toEqual(config.retry);
+    expect(shown.retry).not.toBe(config.retry);
+    expect(shown.safety).toEqual(config.safety);
+    expect(shown.safety.maxGroupDeletes).not.toBe(config.safety.maxGroupDeletes);
+    expect(shown.okta.maxRateShare).toBe(0.5);
   });
 });
 
@@ -408,7 +528,7 @@ describe("finding the config file", () => {
 
   it("refuses a file that is not a mapping", () => {
     expect(loadProblems({ yaml: "- okta\n- command\n" })).toEqual([
-      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, safety, state, attributes)",
+      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, safety, retry, state, attributes)",
     ]);
   });
 
@@ -594,9 +714,9 @@ describe("validation messages", () => {
 
   it("reports a section that is not a mapping without echoing what it holds", () => {
     expect(problems({ okta: OKTA_TOKEN, command: { token: "t" } })).toEqual([
-      "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes)",
+      "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes, maxRateShare)",
     ]);
-    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, safety, state, attributes) (got a string)']);
+    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, safety, retry, state, attributes) (got a string)']);
   });
 
   it("requires the org URL, the app id and the Command token, saying where to set them", () => {
@@ -786,7 +906,7 @@ describe("config.example.yaml", () => {
     });
     expect(warnings).toEqual([]);
     expect(config).toEqual({
-      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN } },
+      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
       command: {
         scimUrl: "https://api.command.verkada.com/scim",
         token: COMMAND_TOKEN,
@@ -798,7 +918,13 @@ describe("config.example.yaml", () => {
       },
       groups: { push: ["Engineering", "00g1abcd"], onRemove: "keep" },
       users: { suspended: "active", phoneType: "work" },
-      safety: { maxDeactivations: { kind: "percent", value: 10 } },
+      safety: {
+        maxDeactivations: { kind: "percent", value: 10 },
+        maxGroupDeletes: { kind: "percent", value: 25 },
+        maxMemberRemovals: { kind: "percent", value: 25 },
+        minPullFraction: 0.5,
+      },
+      retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
       state: { path: join(REPO, "okta-command-sync.db") },
       attributes: [
         { okta: "user.department", externalName: "department", externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" },

@@ -1,0 +1,177 @@
+/**
+ * The Okta SDK's request executor, replaced: every request the SDK sends (API calls, pages, the
+ * OAuth token request) is paced per rate-limit bucket, given a timeout per attempt, and retried
+ * by the same policy as the requests to Command. The SDK's own executor only retries 429s and
+ * has no timeout; it is not used at all, so its retries are off.
+ */
+import { RequestExecutor } from "@okta/okta-sdk-nodejs";
+import type { RetryConfig } from "../config/types.js";
+import type { Clock, WaitListener } from "../http/clock.js";
+import { OktaPacer } from "../http/pacer.js";
+import { serverWait } from "../http/rate-limit-headers.js";
+import { type AttemptResult, withRetries } from "../http/retry.js";
+import { type Failure, isRetryableStatus } from "../http/retry-policy.js";
+
+export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
+
+/** The part of node-fetch's Response used here. */
+export interface SdkResponse {
+  ok: boolean;
+  status: number;
+  url: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  clone(): { text(): Promise<string> };
+}
+
+/** A request that got no usable HTTP answer; keeps the URL the SDK's own errors lack. */
+export class OktaTransportError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "OktaTransportError";
+  }
+}
+
+/**
+ * A retryable HTTP failure (429, 5xx) that was not retried again; shaped like the SDK's
+ * OktaApiError (status, url, errorCode, errorSummary, errorCauses) so both convert the same way.
+ */
+export class OktaHttpFailure extends Error {
+  readonly errorCode: unknown;
+  readonly errorSummary: unknown;
+  readonly errorCauses: unknown;
+  /** The start of the body, for an error page that is not Okta's JSON. */
+  readonly bodyText: string;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    body: string,
+  ) {
+    let parsed: { errorCode?: unknown; errorSummary?: unknown; errorCauses?: unknown } | undefined;
+    try {
+      const json: unknown = JSON.parse(body);
+      if (typeof json === "object" && json !== null && !Array.isArray(json)) parsed = json as typeof parsed;
+    } catch {
+      // Not JSON: an error page, described by its text.
+    }
+    super(parsed?.errorSummary !== undefined ? `Okta HTTP ${status} ${String(parsed.errorSummary)}` : `HTTP ${status} ${body.slice(0, 2000)}`);
+    this.name = "OktaHttpFailure";
+    this.errorCode = parsed?.errorCode;
+    this.errorSummary = parsed?.errorSummary;
+    this.errorCauses = parsed?.errorCauses;
+    this.bodyText = body.slice(0, 2000);
+  }
+}
+
+/** The token endpoint refused the client assertion (no `status` field: the SDK must not retry it). */
+export class OktaTokenError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(`${error}: ${description}`);
+    this.name = "OktaTokenError";
+  }
+}
+
+export interface OktaRequestExecutorOptions {
+  retry: RetryConfig;
+  /** Share of each rate-limit bucket this job may use per window; undefined = no pacing. */
+  maxRateShare: number | undefined;
+  /** Deadline of one attempt, from sending the request to the end of its body (ms). */
+  requestTimeoutMs: number;
+  clock: Clock;
+  onWait?: WaitListener | undefined;
+  /** Cuts waits short when the run is stopping. */
+  signal?: AbortSignal | undefined;
+}
+
+function isTokenEndpoint(url: string): boolean {
+  return /\/oauth2\/(?:[^/]+\/)?v1\/token(\?|$)/.test(url);
+}
+
+/** node-fetch's FetchError: `type` says what went wrong, `code` the system error. */
+function transportCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { type, code } = error as { type?: unknown; code?: unknown };
+  if (type === "request-timeout" || type === "body-timeout") return "timeout";
+  return typeof code === "string" ? code : undefined;
+}
+
+export class OktaRequestExecutor extends RequestExecutor {
+  /** HTTP requests sent: every attempt, token requests included. */
+  count = 0;
+  readonly pacer: OktaPacer | undefined;
+  private readonly options: OktaRequestExecutorOptions;
+
+  constructor(options: OktaRequestExecutorOptions) {
+    super();
+    this.options = options;
+    this.pacer = options.maxRateShare === undefined ? undefined : new OktaPacer({ maxRateShare: options.maxRateShare, clock: options.clock, onWait: options.onWait });
+    this.on("request", () => {
+      this.count++;
+    });
+  }
+
+  override async fetch(request: SdkRequest): Promise<SdkResponse> {
+    const target = request as { method?: unknown; url?: unknown };
+    const method = String(target.method ?? "GET").toUpperCase();
+    const url = String(target.url ?? "");
+    const { clock, signal } = this.options;
+    const path = (() => {
+      try {
+        const parsed = new URL(url);
+        return `${parsed.pathname}${parsed.search}`;
+      } catch {
+        return url;
+      }
+    })();
+
+    const response = await withRetries<SdkResponse>(
+      async () => {
+        const permit = await this.pacer?.acquire(url, signal);
+        let answer: SdkResponse;
+        try {
+          // A copy per attempt: node-fetch reads the timeout from it, and the caller's object stays as it was.
+          answer = (await super.fetch({ ...request, timeout: this.options.requestTimeoutMs } as SdkRequest)) as SdkResponse;
+        } catch (error) {
+          permit?.done(undefined);
+          const failure: Failure = { kind: "network", code: transportCode(error) };
+          return { ok: false, error: new OktaTransportError(method, url, error), failure };
+        }
+        permit?.done(answer.headers);
+        if (answer.ok || !isRetryableStatus(answer.status)) return { ok: true, value: answer };
+        // Read now: it frees the connection for the retry, and the last one's body is the error's detail.
+        const body = await answer.text().catch(() => "");
+        const failure: Failure = { kind: "status", status: answer.status, serverWait: serverWait(answer.headers, answer.status, clock.now()) };
+        return { ok: false, error: new OktaHttpFailure(method, url, answer.status, body), failure } satisfies AttemptResult<SdkResponse>;
+      },
+      { config: this.options.retry, clock, side: "okta", what: `${method} ${path}`, onWait: this.options.onWait, signal },
+    );
+
+    // The SDK's OAuth code skips its error filter on the token response (it calls an undefined
+    // `Http.errorFilter`), so a refused assertion would otherwise surface as a confusing 401 on
+    // the API call; fail on the token response itself.
+    if (!response.ok && isTokenEndpoint(url)) {
+      const text = await response.clone().text();
+      let body: { error?: unknown; error_description?: unknown } = {};
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        // not JSON: keep the status alone
+      }
+      // A DPoP nonce challenge is answered by the SDK itself.
+      if (body.error !== "use_dpop_nonce") {
+        throw new OktaTokenError(response.status, String(body.error ?? "error"), String(body.error_description ?? text.slice(0, 200)));
+      }
+    }
+    return response;
+  }
+}
