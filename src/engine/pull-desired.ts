@@ -5,7 +5,7 @@ import { buildDesiredState } from "../okta/desired-state.js";
 import { pullFromOkta } from "../okta/pull.js";
 import type { Reporter } from "./reporter.js";
 
-export async function pullDesiredState(config: Config, reporter: Reporter): Promise<DesiredState> {
+export async function pullDesiredState(config: Config, reporter: Reporter, signal?: AbortSignal): Promise<DesiredState> {
   reporter.step("Reading the app's users and groups from Okta");
   let users = 0;
   let groups = 0;
@@ -22,6 +22,14 @@ export async function pullDesiredState(config: Config, reporter: Reporter): Prom
         else members = event.read;
         reporter.progress(`Reading from Okta: ${users} assigned users, ${groups} groups, ${members} memberships`);
       },
+    }, {
+      retry: config.retry,
+      maxRateShare: config.okta.maxRateShare,
+      onWait: (event) => {
+        reporter.progress(event.message);
+        reporter.debug(event.message);
+      },
+      ...(signal === undefined ? {} : { signal }),
     });
     const desired = buildDesiredState(pull, {
       attributes: config.attributes,

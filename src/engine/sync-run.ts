@@ -92,7 +92,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
   let snapshot: Snapshot;
   try {
     snapshot = store.load();
-    const desired = await pullDesiredState(config, reporter);
+    const desired = await pullDesiredState(config, reporter, options.signal);
     const suspect = options.force ? undefined : suspectPull(desired, snapshot, config.safety.minPullFraction);
     if (suspect !== undefined) {
       throw new SyncError("remote", suspect, {
@@ -121,6 +121,13 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     connections: config.command.concurrency,
     updateMethod: config.command.updateMethod,
     attributePaths: mappedPaths({ attributes: config.attributes, phoneType: config.users.phoneType }),
+    retry: config.retry,
+    requestsPerMinute: config.command.requestsPerMinute,
+    onWait: (event) => {
+      reporter.progress(event.message);
+      reporter.debug(event.message);
+    },
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   }));
   try {
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);

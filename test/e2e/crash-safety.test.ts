@@ -1,0 +1,186 @@
+/**
+ * Crash safety, graceful stops and the run lock, through the built CLI as a child process.
+ * A request of the sync is held in the Command emulator (before or after Command applies it)
+ * and the process is killed right then; the next run must converge with no duplicates and no
+ * lost operation.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { listAssignedUsers } from "../../src/emulators/org-generator.js";
+import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
+import { openSnapshotStore } from "../../src/store/index.js";
+import { BIN, cleanEnv, runCli, workdir } from "../support/cli.js";
+
+let sandbox: Sandbox;
+let command: CommandEmulator;
+let dir: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ org: { users: 150, groups: 5, seed: 23 }, okta: { rateLimits: false } });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+afterEach(async () => {
+  await command?.close();
+});
+
+async function freshCommand(): Promise<void> {
+  await command?.close();
+  command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  dir = workdir({
+    groups: { push: sandbox.groupNames },
+    state: { path: "./state.db" },
+    command: { requestsPerMinute: 0, concurrency: 4, membersPerRequest: 20 },
+    safety: { maxDeactivations: "100%" },
+  });
+}
+
+function env(): Record<string, string> {
+  return cleanEnv({ ...sandbox.env(), COMMAND_SCIM_URL: command.url });
+}
+
+function startSync(args: string[] = []) {
+  const child = spawn(process.execPath, [BIN, "sync", "--log-format", "json", ...args], { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Command holds every assigned active user once, and each pushed group once with its members. */
+function expectConverged(): void {
+  const users = command.users();
+  const byExternal = new Map<string, number>();
+  for (const u of users) byExternal.set(u.externalId ?? "", (byExternal.get(u.externalId ?? "") ?? 0) + 1);
+  expect([...byExternal.values()].every((n) => n === 1)).toBe(true);
+  expect(new Set(users.map((u) => u.userName.toLowerCase())).size).toBe(users.length);
+  const assigned = listAssignedUsers(sandbox.org).filter((a) => a.user.status !== "DEPROVISIONED");
+  expect(new Set(users.filter((u) => u.active).map((u) => u.externalId))).toEqual(new Set(assigned.map((a) => a.user.id)));
+  const groups = command.groups();
+  expect(groups).toHaveLength(sandbox.org.groups.length);
+  const scimIdOf = new Map(users.map((u) => [u.externalId, u.id]));
+  const assignedIds = new Set(assigned.map((a) => a.user.id));
+  for (const group of sandbox.org.groups) {
+    const scim = groups.find((g) => g.externalId === group.id);
+    const want = group.members.filter((id) => assignedIds.has(id)).map((id) => scimIdOf.get(id)).sort();
+    expect(scim?.members.map((m) => m.value).sort()).toEqual(want);
+  }
+}
+
+function noDuplicates(): void {
+  const users = command.users();
+  expect(new Set(users.map((u) => u.externalId)).size).toBe(users.length);
+  const groups = command.groups();
+  expect(new Set(groups.map((g) => g.externalId)).size).toBe(groups.length);
+}
+
+describe("SIGKILL at any moment, then a rerun, converges with no duplicates", () => {
+  // Request numbers across the whole sync (136 requests for this org): group lookups and
+  // creates, user creates, membership PATCHes. Odd points are killed after Command applied the
+  // request (its answer lost), even points before.
+  const points = [1, 3, 6, 9, 12, 16, 40, 80, 118, 126, 130, 135];
+  for (const [i, point] of points.entries()) {
+    const applied = i % 2 === 1;
+    it(`killed at request ${point} (${applied ? "after" : "before"} Command applied it)`, async () => {
+      await freshCommand();
+      const fault = command.injectFault({ nth: point, delayMs: 30_000, afterApply: applied, status: 500 });
+      const run = startSync();
+      await Promise.race([until(() => fault.seen >= point), run.done]);
+      run.child.kill("SIGKILL");
+      const killed = await run.done;
+      fault.remove();
+      expect(killed.signal, "the sync ended before the kill point").toBe("SIGKILL");
+      noDuplicates();
+
+      const rerun = await runCli(["sync", "--json"], { env: env(), cwd: dir });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      noDuplicates();
+      expectConverged();
+      const again = await runCli(["plan", "--detailed-exitcode"], { env: env(), cwd: dir });
+      expect(again.code, again.stdout).toBe(0);
+    });
+  }
+});
+
+describe("SIGTERM and SIGINT stop gracefully", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal}: the request in flight finishes and is recorded, the run is interrupted, exit 1, and a rerun converges`, async () => {
+      await freshCommand();
+      const fault = command.injectFault({ match: { method: "POST", pathPrefix: "/Users" }, nth: 10, delayMs: 700 });
+      const run = startSync(["--json"]);
+      await until(() => fault.seen >= 10);
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).status).toBe("failed");
+      expect(result.stderr).toMatch(new RegExp(`${signal} received`));
+      // The held create reached Command and was recorded: nothing Command did is forgotten.
+      const store = openSnapshotStore(join(dir, "state.db"), { readonly: true });
+      try {
+        const linked = new Set(store.load().users.map((u) => u.scimId));
+        for (const user of command.users()) expect(linked.has(user.id)).toBe(true);
+        expect(command.users().length).toBeLessThan(listAssignedUsers(sandbox.org).length);
+        expect(store.listRuns(1)[0]?.status).toBe("interrupted");
+      } finally {
+        store.close();
+      }
+      const rerun = await runCli(["sync"], { env: env(), cwd: dir });
+      expect(rerun.code).toBe(0);
+      expectConverged();
+    });
+  }
+});
+
+describe("one run at a time", () => {
+  it("a second sync on the same state exits 1 at once, naming the run that holds the lock", async () => {
+    await freshCommand();
+    const fault = command.injectFault({ match: { method: "POST" }, nth: 2, delayMs: 3_000 });
+    const first = startSync();
+    await until(() => fault.seen >= 2);
+    const started = Date.now();
+    const second = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another run|lock/i);
+    expect(second.stderr).toMatch(/sync/);
+    expect((await first.done).code).toBe(0);
+  });
+
+  it("a lock left by a killed run is taken over by the next run", async () => {
+    await freshCommand();
+    const fault = command.injectFault({ nth: 5, delayMs: 30_000 });
+    const run = startSync();
+    await until(() => fault.seen >= 5);
+    run.child.kill("SIGKILL");
+    await run.done;
+    fault.remove();
+    const next = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/took over the lock of a run that is no longer alive/);
+    const store = openSnapshotStore(join(dir, "state.db"), { readonly: true });
+    try {
+      expect(store.listRuns(5).map((r) => r.status)).toEqual(["succeeded", "interrupted"]);
+    } finally {
+      store.close();
+    }
+  });
+});
