@@ -6,7 +6,7 @@
 #   /etc/okta-command-sync/config.yaml   the config file (OCS_CONFIG), mounted read-only
 #   /var/lib/okta-command-sync/          a persistent volume for the snapshot DB (OCS_STATE)
 #   the two tokens, preferably as files named by OKTA_API_TOKEN_FILE and COMMAND_SCIM_TOKEN_FILE
-# docs/scheduling.md shows docker run, cron, systemd and Kubernetes set-ups.
+# README.md ("Run it on a schedule") shows docker run, cron, systemd and Kubernetes set-ups.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
