@@ -219,6 +219,27 @@ describe("plan and sync against the emulators", () => {
     for (const id of victims) setUserStatus(sandbox.org, id, "ACTIVE");
   });
 
+  it("refuses a pull that lost most users (a bad read, not a mass exodus) with exit 1, unless --force", async () => {
+    const saved = [...sandbox.org.app.users];
+    const savedGroups = [...sandbox.org.app.groups];
+    sandbox.org.app.users.splice(0, sandbox.org.app.users.length - 3);
+    sandbox.org.app.groups.splice(0);
+    sandbox.command.resetLog();
+    try {
+      const planned = await plan("--json");
+      expect(JSON.parse(planned.stdout).warnings.join("\n")).toMatch(/sync would refuse this: Okta returned 3 active users/);
+      const result = await sync("--json", "--log-format", "pretty");
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).status).toBe("failed");
+      expect(result.stderr).toMatch(/looks like a failed or partial read, so nothing was planned or written/);
+      expect(result.stderr).toMatch(/rerun with --force/);
+      expect(sandbox.command.writeCount()).toBe(0);
+    } finally {
+      sandbox.org.app.users.splice(0, sandbox.org.app.users.length, ...saved);
+      sandbox.org.app.groups.splice(0, sandbox.org.app.groups.length, ...savedGroups);
+    }
+  });
+
   it("never writes either token to stdout, stderr or the snapshot DB", async () => {
     const results = [await plan("--json"), await sync(), await plan("--verbose")];
     const dbBytes = readFileSync(db()).toString("latin1") + (existsSync(`${db()}-wal`) ? readFileSync(`${db()}-wal`).toString("latin1") : "");

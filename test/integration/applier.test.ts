@@ -134,6 +134,37 @@ describe("applier", () => {
     expect(store.load().groups.map((g) => g.displayName)).toEqual(["Eng"]);
   });
 
+  it("a user deleted in Command before its deactivation, and a group deleted before a membership change, are handled and converge", async () => {
+    const people = users(3);
+    await apply(desired(people, [desiredGroup("00g1", "Eng", [people[0]!.oktaId])]));
+    const snap = store.load();
+    command.deleteUserDirect(snap.users.find((u) => u.oktaId === people[2]!.oktaId)!.scimId);
+    command.deleteGroupDirect(snap.groups[0]!.scimId);
+    const next = desired(people.slice(0, 2), [desiredGroup("00g1", "Eng", [people[0]!.oktaId, people[1]!.oktaId])]);
+    const second = await apply(next);
+    expect(second.plan.operations.map((o) => o.type)).toEqual(["addMembers", "deactivateUser"]);
+    expect(second.result.failed.map((f) => f.type)).toEqual(["addMembers"]);
+    expect(second.result.warnings.join("\n")).toMatch(/nothing to deactivate/);
+    expect(second.result.warnings.join("\n")).toMatch(/group Eng no longer exists in Command; it will be created again next run/);
+    const third = await apply(next);
+    expect(third.result.status).toBe("succeeded");
+    expect(command.groups()).toHaveLength(1);
+    expect(command.groups()[0]!.members).toHaveLength(2);
+    expect((await apply(next)).plan.operations).toEqual([]);
+  });
+
+  it("finds a group to adopt by listing when Command refuses filters", async () => {
+    await command.close();
+    command = await startCommandEmulator({ token: "t0ken-for-tests", filters: false });
+    await client.close();
+    client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
+    const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });
+    const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]));
+    expect(result.status).toBe("succeeded");
+    expect(command.groups()).toEqual([expect.objectContaining({ id: existing.id, displayName: "Engineering" })]);
+    expect(command.requests.some((r) => r.status === 400 && r.query.filter !== undefined)).toBe(true);
+  });
+
   it("stops at the first authentication failure and skips the rest", async () => {
     command.setToken("a-refreshed-token");
     const { result, runId } = await apply(desired(users(20)), { concurrency: 2 });
