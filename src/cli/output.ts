@@ -4,6 +4,7 @@
  */
 import { styleText } from "node:util";
 import ora, { type Ora } from "ora";
+import { type Logger, pino } from "pino";
 import type { Reporter } from "../engine/reporter.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 
@@ -31,6 +32,7 @@ export class Output {
   /** Colour on stdout only on a TTY, and never when NO_COLOR is set. */
   readonly color: boolean;
   private spinner: Ora | undefined;
+  private logger: Logger | undefined;
   runId: string | undefined;
 
   constructor(
@@ -70,18 +72,32 @@ export class Output {
     if (level === "debug" && !this.options.verbose) return;
     const spinning = this.spinner?.isSpinning === true;
     if (spinning) this.spinner!.clear();
-    let line: string;
     if (this.logFormat === "json") {
-      const record = { time: new Date().toISOString(), level, msg: message, ...(this.runId ? { runId: this.runId } : {}), ...fields };
-      line = JSON.stringify(record);
+      this.jsonLogger()[level]({ ...(this.runId ? { runId: this.runId } : {}), ...fields }, message);
     } else {
       const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
       const tag = level === "info" ? "" : `${level}: `;
       const styled = level === "error" ? "red" : level === "warn" ? "yellow" : "gray";
-      line = `${this.streams.stderr.isTTY ? styleText(styled, tag) : tag}${message}${extra}`;
+      const prefix = tag !== "" && this.streams.stderr.isTTY ? styleText(styled, tag) : tag;
+      this.streams.stderr.write(`${this.redact(`${prefix}${message}${extra}`)}\n`);
     }
-    this.streams.stderr.write(`${this.redact(line)}\n`);
     if (spinning) this.spinner!.render();
+  }
+
+  /** One JSON object per line (time, level, msg, runId, fields), scrubbed of secrets on the way out. */
+  private jsonLogger(): Logger {
+    this.logger ??= pino(
+      {
+        level: "debug",
+        base: undefined,
+        messageKey: "msg",
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        hooks: { streamWrite: (line) => this.redact(line) },
+      },
+      this.streams.stderr,
+    );
+    return this.logger;
   }
 
   private spinnerAllowed(): boolean {

@@ -1,6 +1,6 @@
 /** Plans and run results as text for people and as JSON for scripts (cli-contract.md). */
 import type { FailedOperation } from "../apply/applier.js";
-import { type Operation, OPERATION_TYPES, type Plan, type Summary, summarize } from "../model.js";
+import { type Operation, OPERATION_TYPES, operationTarget, type Plan, type Summary, summarize } from "../model.js";
 import type { Output } from "./output.js";
 
 export function planJson(plan: Plan): Record<string, unknown> {
@@ -87,4 +87,34 @@ export function renderWarnings(out: Output, warnings: readonly string[]): string
 export function renderFailures(out: Output, failed: readonly FailedOperation[]): string[] {
   if (failed.length === 0) return [];
   return ["", out.style("red", `Failed (${failed.length}):`), ...failed.map((f) => `  x ${f.type} ${f.target}: ${f.error}`)];
+}
+
+/** The fields of an audit log line for one operation: what changed, never secrets. */
+export function auditFields(op: Operation, outcome: string, error?: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = { operation: op.type, target: operationTarget(op), outcome };
+  if (error !== undefined) fields.error = error;
+  switch (op.type) {
+    case "createUser":
+      Object.assign(fields, { oktaId: op.oktaId, after: op.after });
+      break;
+    case "updateUser":
+      Object.assign(fields, { oktaId: op.oktaId, scimId: op.scimId, before: op.before, after: op.after });
+      break;
+    case "deactivateUser":
+    case "reactivateUser":
+      Object.assign(fields, { oktaId: op.oktaId, scimId: op.scimId });
+      break;
+    case "createGroup":
+    case "deleteGroup":
+      Object.assign(fields, { oktaGroupId: op.oktaGroupId });
+      break;
+    case "updateGroup":
+      Object.assign(fields, { oktaGroupId: op.oktaGroupId, before: op.before, after: op.after });
+      break;
+    case "addMembers":
+    case "removeMembers":
+      Object.assign(fields, { oktaGroupId: op.oktaGroupId, members: op.members.map((m) => m.userName) });
+      break;
+  }
+  return fields;
 }

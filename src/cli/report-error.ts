@@ -6,6 +6,10 @@ export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3 } as const;
 
 /** One line for the user, plus what to do, for any error. */
 export function reportError(out: Output, error: unknown): number {
+  if (error instanceof ConfigError && out.logFormat === "json") {
+    out.log("error", error.message, { problems: error.problems, ...(error.hint ? { hint: error.hint } : {}) });
+    return EXIT.error;
+  }
   if (error instanceof ConfigError) {
     out.log("error", error.problems.length === 1 ? error.message : `${error.message}:`);
     if (error.problems.length > 1) for (const problem of error.problems) out.log("error", `  ${problem}`);

@@ -43,6 +43,8 @@ export interface SyncOptions {
   force: boolean;
   maxDeactivations: Limit | undefined;
   signal?: AbortSignal;
+  /** Called once the run is in the run log, before anything is read. */
+  onRunStarted?: (runId: string) => void;
   onOutcome?: (event: { operation: Operation; outcome: OperationOutcome; error?: string }) => void;
 }
 
@@ -86,6 +88,7 @@ export async function runSync(config: Config, options: SyncOptions, reporter: Re
 
 async function syncWithStore(config: Config, options: SyncOptions, reporter: Reporter, store: SnapshotStore): Promise<SyncResult> {
   const runId = store.beginRun(options.command, new Date());
+  options.onRunStarted?.(runId);
   const finish = (status: RunStatus, summary: Summary, failed: number, warnings: readonly string[]) =>
     store.finishRun(runId, { status, finishedAt: new Date(), summary, failed, warnings });
   let plan: Plan;

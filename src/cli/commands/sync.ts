@@ -2,10 +2,10 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { DeactivationLimit } from "../../config/types.js";
 import { errorMessage } from "../../errors.js";
 import { runSync, type SyncResult } from "../../engine/sync-run.js";
-import { emptySummary, summarize } from "../../model.js";
+import { emptySummary, operationTarget, summarize } from "../../model.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { reportError } from "../report-error.js";
-import { planJson, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
+import { auditFields, planJson, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
 interface SyncFlags {
   dryRun?: boolean;
@@ -52,8 +52,15 @@ export function registerSync(program: Command, run: (command: Command, action: (
               force: flags.force === true,
               maxDeactivations: flags.maxDeactivations,
               signal: controller.signal,
-              onOutcome: ({ operation, outcome, error }) =>
-                context.out.log(outcome === "failed" ? "warn" : "debug", `${operation.type} ${outcome}`, { operation: operation.type, outcome, ...(error ? { error } : {}) }),
+              onRunStarted: (runId) => {
+                context.out.runId = runId;
+              },
+              // An audit line per operation; in pretty logs only with --verbose, as a first sync
+              // of a large org would otherwise flood the terminal.
+              onOutcome: ({ operation, outcome, error }) => {
+                const level = outcome === "failed" ? "warn" : context.out.logFormat === "json" ? "info" : "debug";
+                context.out.log(level, `${operation.type} ${operationTarget(operation)}: ${outcome}`, auditFields(operation, outcome, error));
+              },
             },
             context.out.reporter(),
           );

@@ -1,0 +1,63 @@
+/** Logs on stderr as an operator or a log pipeline sees them, through the built CLI. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
+import { cleanEnv, runCli, workdir } from "../support/cli.js";
+
+let sandbox: Sandbox;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ org: { users: 20, groups: 2, seed: 9 }, okta: { rateLimits: false } });
+  dir = workdir({ groups: { push: sandbox.groupNames }, state: { path: "./state.db" } });
+  env = cleanEnv(sandbox.env());
+  expect((await runCli(["sync"], { env, cwd: dir })).code).toBe(0);
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe("logs", () => {
+  it("--log-format json: one JSON object per line with time, level, msg and the run id, and an audit line per operation with before/after", async () => {
+    const user = listAssignedUsers(sandbox.org)[0]!.user;
+    const oldTitle = user.profile.title;
+    updateProfile(sandbox.org, user.id, { title: "Head of Audits" });
+    const result = await runCli(["sync", "--log-format", "json"], { env, cwd: dir });
+    expect(result.code).toBe(0);
+    const lines = result.stderr.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines) {
+      expect(typeof line.time).toBe("string");
+      expect(["debug", "info", "warn", "error"]).toContain(line.level);
+      expect(typeof line.msg).toBe("string");
+    }
+    const audit = lines.find((l) => l.operation === "updateUser");
+    expect(audit).toMatchObject({
+      level: "info",
+      outcome: "succeeded",
+      oktaId: user.id,
+      before: { title: oldTitle },
+      after: { title: "Head of Audits" },
+    });
+    expect(audit?.runId).toMatch(/^r-/);
+    expect(result.stderr).not.toContain(sandbox.commandToken);
+  });
+
+  it("logs are json by default when stderr is not a terminal, and --quiet leaves only errors", async () => {
+    const normal = await runCli(["plan"], { env, cwd: dir });
+    expect(JSON.parse(normal.stderr.trim().split("\n")[0]!)).toHaveProperty("msg");
+    const quiet = await runCli(["plan", "--quiet"], { env, cwd: dir });
+    expect(quiet.stderr).toBe("");
+    expect(quiet.stdout).toContain("No changes");
+  });
+
+  it("plan --format markdown prints a Markdown table ready for a ticket", async () => {
+    const user = listAssignedUsers(sandbox.org)[1]!.user;
+    updateProfile(sandbox.org, user.id, { title: "Markdown Fan" });
+    const result = await runCli(["plan", "--format", "markdown"], { env, cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("## okta-command-sync plan");
+    expect(result.stdout).toMatch(/\| 1 \| updateUser \| \S+ \| title: ".*" -> "Markdown Fan" \|/);
+    expect((await runCli(["plan", "--format", "html"], { env, cwd: dir })).code).toBe(1);
+  });
+});
