@@ -16,6 +16,7 @@ import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.j
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
+import type { ResponseListener } from "../metrics/http-event.js";
 import { OktaHttpFailure, OktaRequestExecutor, OktaTokenError, OktaTransportError } from "./request-executor.js";
 
 export interface OktaClientOptions extends ClockOptions {
@@ -32,6 +33,8 @@ export interface OktaClientOptions extends ClockOptions {
   requestTimeoutMs?: number;
   /** Told about waits: Okta's rate limit, the backoff before a retry. */
   onWait?: WaitListener;
+  /** Told about every HTTP attempt once its status is known (0: no answer), for metrics. */
+  onResponse?: ResponseListener;
   /** Cuts waits short when the run is stopping. */
   signal?: AbortSignal;
 }
@@ -106,6 +109,7 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     clock: clockFrom(options),
     onWait: options.onWait,
+    onResponse: options.onResponse,
     signal: options.signal,
   });
   const config: ConstructorParameters<typeof Client>[0] & { userAgent: string } = {

@@ -18,6 +18,8 @@ export interface OktaPullTuning {
   requestTimeoutMs?: OktaClientOptions["requestTimeoutMs"];
   /** Told about waits of the pull: Okta's rate limit, backoff before a retry. */
   onWait?: OktaClientOptions["onWait"];
+  /** Told about every HTTP attempt of the pull (status 0: no answer), for metrics. */
+  onResponse?: OktaClientOptions["onResponse"];
   /** Cuts waits short when the run is stopping. */
   signal?: OktaClientOptions["signal"];
   /** Clock and randomness (tests). */
@@ -321,3 +323,18 @@ async function readGroups(connection: OktaConnection, options: OktaPullOptions):
   return groups;
 }
 
+// --- single lookups, for `check` ----------------------------------------------------------------
+
+export type OktaGroupRef = GroupRef;
+
+/** Finds one `groups.push` entry (a group name or id) exactly as the pull does, with the same errors. */
+export function resolvePushGroup(connection: OktaConnection, entry: string): Promise<GroupRef> {
+  const trimmed = entry.trim();
+  if (trimmed === "") return Promise.reject(new ConfigError(["groups.push: an entry is empty"]));
+  return GROUP_ID.test(trimmed) ? getGroupRef(connection, trimmed, trimmed) : findGroupByName(connection, trimmed);
+}
+
+/** The groups assigned to the app, as `groups.push: assigned` reads them. */
+export function listAssignedGroups(connection: OktaConnection, appId: string): Promise<GroupRef[]> {
+  return assignedGroups(connection, appId);
+}

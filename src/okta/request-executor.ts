@@ -11,6 +11,7 @@ import { OktaPacer } from "../http/pacer.js";
 import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
 import { type Failure, isRetryableStatus } from "../http/retry-policy.js";
+import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
 
 export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
 
@@ -89,6 +90,8 @@ export interface OktaRequestExecutorOptions {
   requestTimeoutMs: number;
   clock: Clock;
   onWait?: WaitListener | undefined;
+  /** Told about every attempt once its status is known (0: no answer), token requests included. */
+  onResponse?: ResponseListener | undefined;
   /** Cuts waits short when the run is stopping. */
   signal?: AbortSignal | undefined;
 }
@@ -138,14 +141,19 @@ export class OktaRequestExecutor extends RequestExecutor {
       async () => {
         const permit = await this.pacer?.acquire(url, signal);
         let answer: SdkResponse;
+        const started = performance.now();
+        const reportStatus = (status: number) =>
+          notifyResponse(this.options.onResponse, { side: "okta", method, status, durationMs: performance.now() - started });
         try {
           // A copy per attempt: node-fetch reads the timeout from it, and the caller's object stays as it was.
           answer = (await super.fetch({ ...request, timeout: this.options.requestTimeoutMs } as SdkRequest)) as SdkResponse;
         } catch (error) {
+          reportStatus(0);
           permit?.done(undefined);
           const failure: Failure = { kind: "network", code: transportCode(error) };
           return { ok: false, error: new OktaTransportError(method, url, error), failure };
         }
+        reportStatus(answer.status);
         permit?.done(answer.headers);
         if (answer.ok || !isRetryableStatus(answer.status)) return { ok: true, value: answer };
         // Read now: it frees the connection for the retry, and the last one's body is the error's detail.

@@ -11,6 +11,7 @@ import { CommandPacer } from "../http/pacer.js";
 import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
 import { COMMAND_429_COOLDOWN_MS, type Failure, NO_RETRY } from "../http/retry-policy.js";
+import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
 import type { UserAttributes } from "../model.js";
 import { filterLiteral, parseAttributePath } from "./attribute-path.js";
 import { describeErrorBody, errorCode, networkError, redact, remoteError } from "./failures.js";
@@ -47,6 +48,8 @@ export interface ScimClientOptions {
   pacer?: CommandPacer;
   /** Told about waits of a second or more: pacing, a 429 cooldown, the backoff before a retry. */
   onWait?: WaitListener;
+  /** Told about every attempt once its status is known (0: no answer), for metrics. */
+  onResponse?: ResponseListener;
   /** Cuts waits short when the run is stopping; a request already sent is left to finish or time out. */
   signal?: AbortSignal;
   /** Clock and randomness (tests): epoch ms, a sleep, and a uniform [0, 1) source for jitter. */
@@ -71,6 +74,8 @@ export interface ScimClient extends ScimTarget {
   getUser(id: string): Promise<RemoteUser | undefined>;
   /** GET /Groups/{id}; undefined on 404. */
   getGroup(id: string): Promise<RemoteGroup | undefined>;
+  /** GET /ServiceProviderConfig (RFC 7644 section 5) as sent; undefined on 404, when it is not offered. */
+  getServiceProviderConfig(): Promise<Record<string, unknown> | undefined>;
   /** Closes the keep-alive connections; requests after this fail. */
   close(): Promise<void>;
 }
@@ -208,6 +213,9 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
       );
 
     let response: Dispatcher.ResponseData;
+    const started = performance.now();
+    const reportStatus = (status: number) =>
+      notifyResponse(options.onResponse, { side: "command", method, status, durationMs: performance.now() - started });
     try {
       response = await pool.request({
         method,
@@ -217,8 +225,10 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
         signal,
       });
     } catch (error) {
+      reportStatus(0);
       return failure(error);
     }
+    reportStatus(response.statusCode);
 
     const { statusCode, body } = response;
     const contentType = header(response.headers, "content-type");
@@ -399,6 +409,13 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
 
     getGroup(id) {
       return getOne(`/Groups/${encodeURIComponent(id)}`, fromScimGroup);
+    },
+
+    getServiceProviderConfig() {
+      return getOne("/ServiceProviderConfig", (json) => {
+        if (!isObject(json)) throw new ProtocolError(`Command answered GET ${basePath}/ServiceProviderConfig with something other than an object`);
+        return json;
+      });
     },
 
     async close() {
