@@ -9,9 +9,9 @@ import { ConfigError } from "../errors.js";
 import { type Env, interpolateTree, isPlainObject, withoutNulls } from "./interpolate.js";
 import { type ConfigFlags, emptyLayer, envLayer, fileLayer, flagsLayer, type Layer, mergeLayers, takeUnresolved } from "./layers.js";
 import { parseConfigYaml } from "./parse-yaml.js";
-import { KNOWN_KEYS } from "./schema.js";
+import { KNOWN_KEYS, SECRET_PATHS } from "./schema.js";
 import type { Config } from "./types.js";
-import { validateConfig } from "./validate.js";
+import { validateConfig, validateStateConfig } from "./validate.js";
 
 export type { ConfigFlags } from "./layers.js";
 
@@ -37,14 +37,7 @@ const DEFAULT_FILE = "config.yaml";
 
 /** Throws ConfigError listing every problem found. */
 export function loadConfig(options: LoadOptions): LoadedConfig {
-  const cwd = options.cwd ?? process.cwd();
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
-  const env: Env = options.env;
-
-  const file = readConfigFile(options.configPath, env, cwd, readFile);
-  const warnings = [...file.warnings];
-  let layer = mergeLayers(file.layer, envLayer(env));
-  layer = mergeLayers(layer, flagsLayer(options.flags ?? {}));
+  const { cwd, readFile, file, layer } = readLayers(options);
   takeUnresolved(layer);
   readSecretFiles(layer, cwd, readFile);
 
@@ -53,7 +46,66 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (problems.length > 0 || result.config === undefined) {
     throw new ConfigError(problems, hint(file.source));
   }
-  return { config: result.config, warnings: [...warnings, ...result.warnings], source: file.source };
+  return { config: result.config, warnings: [...file.warnings, ...result.warnings], source: file.source };
+}
+
+export interface LoadedStateConfig {
+  state: Config["state"];
+  warnings: string[];
+  source: string | undefined;
+  /**
+   * Secrets written in the file or the environment (not those in secret files, which are not
+   * read), for the output's redactor.
+   */
+  secrets: string[];
+}
+
+/**
+ * The `state` section alone, read from the same file, environment and flags as loadConfig: for
+ * commands that only read the snapshot (`runs`), on a machine that may hold no credentials.
+ * Problems elsewhere in the configuration are ignored; a file that cannot be read or parsed is
+ * still an error. Throws ConfigError listing every problem with `state`.
+ */
+export function loadStateConfig(options: LoadOptions): LoadedStateConfig {
+  const { cwd, file, layer } = readLayers(options);
+  const state = emptyLayer(layer.values.state === undefined ? {} : { state: layer.values.state });
+  for (const [path, origin] of Object.entries(layer.origins)) if (path.startsWith("state.")) state.origins[path] = origin;
+  takeUnresolved(state);
+
+  const result = validateStateConfig(state.values, { cwd, origins: state.origins, reported: state.reported });
+  const problems = [...state.problems, ...result.problems];
+  if (problems.length > 0 || result.state === undefined) {
+    throw new ConfigError(problems, hint(file.source));
+  }
+  return { state: result.state, warnings: file.warnings, source: file.source, secrets: inlineSecrets(layer) };
+}
+
+interface Layers {
+  cwd: string;
+  readFile: (path: string) => string;
+  file: FileRead;
+  /** File < environment < flags, before `${VAR}` problems are taken out and secret files read. */
+  layer: Layer;
+}
+
+function readLayers(options: LoadOptions): Layers {
+  const cwd = options.cwd ?? process.cwd();
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  const env: Env = options.env;
+  const file = readConfigFile(options.configPath, env, cwd, readFile);
+  const layer = mergeLayers(mergeLayers(file.layer, envLayer(env)), flagsLayer(options.flags ?? {}));
+  return { cwd, readFile, file, layer };
+}
+
+function inlineSecrets(layer: Layer): string[] {
+  const secrets: string[] = [];
+  for (const path of SECRET_PATHS) {
+    const [sectionName, key] = path.split(".") as [string, string];
+    const section = layer.values[sectionName];
+    const value = isPlainObject(section) ? section[key] : undefined;
+    if (typeof value === "string" && value.trim() !== "") secrets.push(value.trim());
+  }
+  return secrets;
 }
 
 function hint(source: string | undefined): string {

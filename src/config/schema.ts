@@ -36,6 +36,7 @@ export const DEFAULTS = {
   maxRateShare: 0.5,
   retry: { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 },
   statePath: "./okta-command-sync.db",
+  retention: "90d",
   externalNamespace: CORE_USER_SCHEMA,
 };
 
@@ -93,6 +94,40 @@ export function parseFraction(value: unknown, options: { minInclusive: boolean }
   return amount > 0 || (options.minInclusive && amount === 0) ? amount : undefined;
 }
 
+export const RETENTION_RULE = "must be a duration such as 90d, 12h or 2w (hours, days or weeks), or 0 or forever to keep every run";
+
+const HOUR_MS = 3_600_000;
+const RETENTION_UNITS: Readonly<Record<string, number>> = { h: HOUR_MS, d: 24 * HOUR_MS, w: 7 * 24 * HOUR_MS };
+/** 100 years: further back than any run, and far inside the range of a Date. */
+export const MAX_RETENTION_MS = 36_500 * 24 * HOUR_MS;
+
+/**
+ * How long the run log keeps a run: `90d` -> milliseconds, `0` or `forever` -> 0 (keep every
+ * run). `{ problem }` says what is wrong in words the user can act on.
+ */
+export function parseRetention(value: unknown): { ms: number } | { problem: string } {
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim().toLowerCase() : undefined;
+  if (text === undefined) return { problem: RETENTION_RULE };
+  if (text === "forever" || /^0+$/.test(text)) return { ms: 0 };
+  if (/^\d+$/.test(text)) return { problem: `${RETENTION_RULE}; add a unit, such as ${text}d for days` };
+  const match = /^(\d+)\s*(h|hours?|d|days?|w|weeks?)$/.exec(text);
+  if (match === null) return { problem: RETENTION_RULE };
+  const ms = Number(match[1]) * RETENTION_UNITS[match[2]![0]!]!;
+  // "Keep runs for zero days" reads as "keep none"; say which of the two is meant.
+  if (ms === 0) return { problem: `${RETENTION_RULE}; ${text} would keep no run at all: write forever (or 0) to keep every run` };
+  if (ms > MAX_RETENTION_MS) return { problem: `${RETENTION_RULE}; at most 36500d (100 years)` };
+  return { ms };
+}
+
+/** `7776000000` -> `90d`: the largest unit that divides it, as parseRetention reads it. */
+export function formatRetention(ms: number): string {
+  for (const unit of ["w", "d", "h"] as const) {
+    const size = RETENTION_UNITS[unit]!;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 export const RATE_SHARE_RULE = "must be a share of each Okta rate limit above 0 and at most 1 (e.g. 0.5) or a percent (e.g. 50%)";
 export const PULL_FRACTION_RULE = "must be a fraction from 0 to 1 (e.g. 0.5) or a percent (e.g. 50%)";
 
@@ -129,6 +164,17 @@ function limit() {
     const parsed = parseLimit(value);
     if (parsed === undefined) ctx.addIssue(LIMIT_RULE);
     return parsed ?? { kind: "count", value: 0 };
+  });
+}
+
+function retention() {
+  return z.unknown().transform((value, ctx): number => {
+    const parsed = parseRetention(value);
+    if ("problem" in parsed) {
+      ctx.addIssue(parsed.problem);
+      return 0;
+    }
+    return parsed.ms;
   });
 }
 
@@ -229,12 +275,24 @@ export const KNOWN_KEYS = {
   users: ["suspended", "phoneType"],
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
-  state: ["path"],
+  state: ["path", "retention"],
   attributes: ["okta", "externalName", "externalNamespace"],
 } as const satisfies Record<string, readonly string[]>;
 
 const fileKey = (secretPath: string) =>
   z.unknown().superRefine((_value, ctx) => ctx.addIssue(`is read by loadConfig; validateConfig takes the secret itself in ${secretPath}`));
+
+/** `state` alone: what `runs` needs, validated without the rest (see validateStateConfig). */
+export const stateSchema = z
+  .strictObject(
+    {
+      path: text("must be a file path for the snapshot database"),
+      /** Milliseconds; 0 keeps every run. */
+      retention: retention(),
+    },
+    mapping(KNOWN_KEYS.state.join(", ")),
+  )
+  .partial();
 
 export const configSchema = z.strictObject(
   {
@@ -318,7 +376,7 @@ export const configSchema = z.strictObject(
         mapping(KNOWN_KEYS.retry.join(", ")),
       )
       .partial(),
-    state: z.strictObject({ path: text("must be a file path for the snapshot database") }, mapping(KNOWN_KEYS.state.join(", "))).partial(),
+    state: stateSchema,
     attributes: z.array(attribute, { error: "must be a list of mappings, each with okta, externalName and optionally externalNamespace" }),
   },
   mapping(KNOWN_KEYS[""].join(", ")),

@@ -78,6 +78,8 @@ export interface Config {
   retry: RetryConfig;
   state: {
     path: string;
+    /** How long the run log keeps a run, by its start (ms); undefined keeps every run. */
+    retentionMs: number | undefined;
   };
   /** Extra mappings, applied after the defaults; an entry with the same target replaces a default. */
   attributes: AttributeMapping[];

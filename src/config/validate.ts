@@ -3,10 +3,23 @@
  * Each problem names its key path and what is allowed; secrets are never echoed.
  */
 import { isAbsolute, resolve } from "node:path";
-import type { core } from "zod";
+import { type core, z } from "zod";
 import { isScimPath, scimPathProblem, targetKey } from "./attributes.js";
 import { formatPath, isPlainObject, withoutNulls } from "./interpolate.js";
-import { configSchema, DEFAULT_SCOPES, DEFAULTS, ENV_VARS, KNOWN_KEYS, parseLimit, type RawConfig, REGION_SCIM_URLS, NO_ECHO_PATHS, SECRET_PATHS } from "./schema.js";
+import {
+  configSchema,
+  DEFAULT_SCOPES,
+  DEFAULTS,
+  ENV_VARS,
+  KNOWN_KEYS,
+  NO_ECHO_PATHS,
+  parseLimit,
+  parseRetention,
+  type RawConfig,
+  REGION_SCIM_URLS,
+  SECRET_PATHS,
+  stateSchema,
+} from "./schema.js";
 import { closest } from "./suggest.js";
 import type { AttributeMapping, Config, OktaAuth } from "./types.js";
 import { displayUrl, withoutAdminSuffix } from "./urls.js";
@@ -306,11 +319,46 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
       baseDelayMs: raw.retry?.baseDelayMs ?? DEFAULTS.retry.baseDelayMs,
       maxDelayMs: raw.retry?.maxDelayMs ?? DEFAULTS.retry.maxDelayMs,
     },
-    state: { path: statePath(raw.state?.path ?? DEFAULTS.statePath, options.cwd) },
+    state: buildState(raw.state, options),
     attributes,
   };
   return { config, problems: [], warnings };
 }
+
+function buildState(state: RawConfig["state"], options: ValidateOptions): Config["state"] {
+  const retention = state?.retention ?? defaultRetentionMs();
+  return { path: statePath(state?.path ?? DEFAULTS.statePath, options.cwd), retentionMs: retention === 0 ? undefined : retention };
+}
+
+function defaultRetentionMs(): number {
+  const parsed = parseRetention(DEFAULTS.retention);
+  if ("problem" in parsed) throw new Error(`default state.retention ${DEFAULTS.retention}: ${parsed.problem}`);
+  return parsed.ms;
+}
+
+export interface StateValidationResult {
+  /** Present when there are no problems. */
+  state?: Config["state"];
+  problems: string[];
+}
+
+/**
+ * Only the `state` section, for commands that read the snapshot and nothing else (`runs`): the
+ * other sections, credentials included, may be missing or wrong without stopping them.
+ */
+export function validateStateConfig(raw: unknown, options: ValidateOptions = {}): StateValidationResult {
+  const input = withoutNulls(raw ?? {});
+  if (!isPlainObject(input)) {
+    const kind = Array.isArray(input) ? "a list" : `a ${typeof input}`;
+    return { problems: [`the configuration must be a mapping of sections (${KNOWN_KEYS[""].join(", ")}) (got ${kind})`] };
+  }
+  const parsed = stateOnlySchema.safeParse({ state: input.state });
+  const problems = parsed.success ? [] : unique(parsed.error.issues.flatMap((issue) => issueMessages(issue, input, options)));
+  if (problems.length > 0 || !parsed.success || (options.reported?.size ?? 0) > 0) return { problems };
+  return { state: buildState(parsed.data.state, options), problems: [] };
+}
+
+const stateOnlySchema = z.object({ state: stateSchema.optional() });
 
 function statePath(path: string, cwd: string | undefined): string {
   // SQLite's in-memory database is not a file.

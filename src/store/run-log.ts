@@ -83,6 +83,9 @@ export class RunLog {
   private readonly selectOperations: Database.Statement<[string], OperationRow>;
   private readonly interruptRunning: Database.Statement<[string]>;
   private readonly deleteOlder: Database.Statement<[number]>;
+  private readonly deleteStartedBefore: Database.Statement<[string]>;
+  private readonly selectByPrefix: Database.Statement<[{ prefix: string; limit: number }], RunRow>;
+  private readonly countAll: Database.Statement<[], number>;
 
   constructor(private readonly db: Database.Database) {
     this.insertRun = db.prepare(
@@ -111,6 +114,22 @@ export class RunLog {
     this.deleteOlder = db.prepare(
       "DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?)",
     );
+    // The newest succeeded run of each command stays whatever its age: it is what "when did
+    // this last work" (staleness checks) is answered from. A running run is never touched.
+    this.deleteStartedBefore = db.prepare(
+      `DELETE FROM runs
+       WHERE started_at < ? AND status <> 'running'
+         AND id NOT IN (
+           SELECT id FROM (
+             SELECT id, row_number() OVER (PARTITION BY command ORDER BY started_at DESC, rowid DESC) AS n
+             FROM runs WHERE status = 'succeeded'
+           ) WHERE n = 1
+         )`,
+    );
+    this.selectByPrefix = db.prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE substr(id, 1, length(@prefix)) = @prefix ORDER BY started_at DESC, rowid DESC LIMIT @limit`,
+    );
+    this.countAll = db.prepare<[], number>("SELECT count(*) FROM runs").pluck();
   }
 
   begin(command: string, startedAt: Date): string {
@@ -165,6 +184,16 @@ export class RunLog {
     return row === undefined ? undefined : toRunRecord(row);
   }
 
+  /** Runs whose id starts with `prefix`, newest first, at most `limit`. */
+  findByPrefix(prefix: string, limit: number): RunRecord[] {
+    if (!Number.isInteger(limit) || limit < 0) throw new SyncError("internal", `invalid run limit ${limit}`);
+    return this.selectByPrefix.all({ prefix, limit }).map(toRunRecord);
+  }
+
+  count(): number {
+    return this.countAll.get() ?? 0;
+  }
+
   operations(runId: string): OperationRecord[] {
     return this.selectOperations.all(runId).map(toOperationRecord);
   }
@@ -178,6 +207,15 @@ export class RunLog {
   prune(keep: number): number {
     if (!Number.isInteger(keep) || keep < 0) throw new SyncError("internal", `invalid number of runs to keep ${keep}`);
     return this.db.transaction(() => this.deleteOlder.run(keep).changes).immediate();
+  }
+
+  /**
+   * Delete runs (with their operations) started before `cutoff`, except running ones and the
+   * newest succeeded run of each command; returns how many runs were deleted.
+   */
+  pruneStartedBefore(cutoff: Date): number {
+    if (Number.isNaN(cutoff.getTime())) throw new SyncError("internal", "invalid run retention cutoff");
+    return this.db.transaction(() => this.deleteStartedBefore.run(cutoff.toISOString()).changes).immediate();
   }
 }
 

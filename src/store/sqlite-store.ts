@@ -243,6 +243,28 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   /**
+   * Delete the runs started before `cutoff`, with their operations, but never a running run nor
+   * the newest succeeded run of a command. Returns how many runs were deleted.
+   */
+  pruneRunsOlderThan(cutoff: Date): number {
+    this.assertWritable();
+    return this.runLog.pruneStartedBefore(cutoff);
+  }
+
+  /**
+   * Runs whose id starts with `prefix`, newest first, at most `limit` (ask for 2 to tell a
+   * unique prefix from an ambiguous one).
+   */
+  findRunsByPrefix(prefix: string, limit: number): RunRecord[] {
+    return this.runLog.findByPrefix(prefix, limit);
+  }
+
+  /** How many runs the log holds. */
+  countRuns(): number {
+    return this.runLog.count();
+  }
+
+  /**
    * Take the run lock (one run per snapshot DB) or throw a SyncError of kind `conflict`. Runs
    * that a dead holder left `running` are marked `interrupted` in the same transaction.
    * `close()` releases a lock still held.

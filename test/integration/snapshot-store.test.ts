@@ -411,6 +411,55 @@ describe("run log", () => {
     expect(store.listRuns(10).map((r) => r.id)).toEqual([ids[2], ids[1]]);
     expect(store.getRunOperations(ids[0]!)).toEqual([]);
   });
+
+  it("finds runs by a prefix of their id, newest first, and counts them", () => {
+    const store = open();
+    const a = store.beginRun("sync", new Date("2026-11-28T23:59:00Z"));
+    const b = store.beginRun("sync", new Date("2026-11-29T05:12:00Z"));
+    const c = store.beginRun("import", new Date("2026-11-29T05:13:00Z"));
+    expect(store.countRuns()).toBe(3);
+    expect(store.findRunsByPrefix(b, 2).map((r) => r.id)).toEqual([b]);
+    expect(store.findRunsByPrefix("r-20261129T05", 5).map((r) => r.id)).toEqual([c, b]);
+    expect(store.findRunsByPrefix("r-20261129T05", 1).map((r) => r.id)).toEqual([c]);
+    expect(store.findRunsByPrefix("r-2026112", 5).map((r) => r.id)).toEqual([c, b, a]);
+    expect(store.findRunsByPrefix("r-20261129t05", 5)).toEqual([]);
+    // LIKE wildcards are plain characters in a prefix.
+    expect(store.findRunsByPrefix("r-2026112_", 5)).toEqual([]);
+    expect(store.findRunsByPrefix("%", 5)).toEqual([]);
+    expect(store.findRunsByPrefix(a.slice(0, -1), 5)).toEqual([store.getRun(a)]);
+  });
+
+  it("a read-only store finds and counts runs too", () => {
+    const writer = open();
+    const id = writer.beginRun("sync", new Date("2026-11-29T05:12:00Z"));
+    const reader = open(dbPath, { readonly: true });
+    expect(reader.countRuns()).toBe(1);
+    expect(reader.findRunsByPrefix("r-", 2).map((r) => r.id)).toEqual([id]);
+    expect(open(join(dir, "missing.db"), { readonly: true }).countRuns()).toBe(0);
+  });
+
+  it("prunes by start time, keeping running runs and the newest success of each command", () => {
+    const store = open();
+    const at = (day: number) => new Date(Date.UTC(2026, 0, day));
+    const finish = (id: string, status: "succeeded" | "failed") =>
+      store.finishRun(id, { status, finishedAt: new Date(), summary: emptySummary(), failed: 0, warnings: [] });
+    const oldSuccess = store.beginRun("sync", at(1));
+    finish(oldSuccess, "succeeded");
+    const lastSuccess = store.beginRun("sync", at(2));
+    finish(lastSuccess, "succeeded");
+    const failure = store.beginRun("sync", at(3));
+    finish(failure, "failed");
+    const running = store.beginRun("sync", at(4));
+    const recent = store.beginRun("sync", at(20));
+    finish(recent, "failed");
+    for (const id of [oldSuccess, lastSuccess, failure]) store.recordOperation(id, opRecord(0));
+    expect(store.pruneRunsOlderThan(at(10))).toBe(2);
+    expect(store.listRuns(10).map((r) => r.id)).toEqual([recent, running, lastSuccess]);
+    expect(store.getRunOperations(oldSuccess)).toEqual([]);
+    expect(store.getRunOperations(lastSuccess)).toHaveLength(1);
+    expectSyncError(() => store.pruneRunsOlderThan(new Date(Number.NaN)), "internal", /cutoff/);
+    expectSyncError(() => open(dbPath, { readonly: true }).pruneRunsOlderThan(at(10)), "internal", /read-only/);
+  });
 });
 
 describe("run lock", () => {

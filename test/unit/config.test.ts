@@ -6,13 +6,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { configSecrets, REDACTED, redactConfig } from "../../src/config/describe.js";
-import { type LoadOptions, loadConfig } from "../../src/config/load.js";
+import { type LoadOptions, loadConfig, loadStateConfig } from "../../src/config/load.js";
+import { formatRetention, RETENTION_RULE } from "../../src/config/schema.js";
 import type { Config } from "../../src/config/types.js";
-import { validateConfig } from "../../src/config/validate.js";
+import { validateConfig, validateStateConfig } from "../../src/config/validate.js";
 import { ConfigError } from "../../src/errors.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CWD = "/srv/sync";
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 const OKTA_TOKEN = "00okta-SECRET-token-4f9a";
 const COMMAND_TOKEN = "cmd-SECRET-token-77b2";
@@ -115,7 +118,7 @@ describe("defaults", () => {
         minPullFraction: 0.5,
       },
       retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
-      state: { path: `${CWD}/okta-command-sync.db` },
+      state: { path: `${CWD}/okta-command-sync.db`, retentionMs: 90 * DAY },
       attributes: [],
     } satisfies Config);
   });
@@ -897,6 +900,138 @@ describe("secrets stay out of messages", () => {
   });
 });
 
+describe("state.retention", () => {
+  it.each([
+    ["12h", 12 * HOUR],
+    ["90d", 90 * DAY],
+    ["2w", 14 * DAY],
+    ["1 week", 7 * DAY],
+    ["3 days", 3 * DAY],
+    [" 36H ", 36 * HOUR],
+    ["36500d", 36_500 * DAY],
+  ])("%j is %d ms", (retention, ms) => {
+    expect(valid(raw({ state: { retention } })).config.state.retentionMs).toBe(ms);
+  });
+
+  it.each([0, "0", "forever", "FOREVER"])("%j keeps every run", (retention) => {
+    expect(valid(raw({ state: { retention } })).config.state.retentionMs).toBeUndefined();
+  });
+
+  it("reads YAML numbers and durations", () => {
+    expect(load({ yaml: "state:\n  retention: 0\n", env: ENV }).config.state.retentionMs).toBeUndefined();
+    expect(load({ yaml: "state:\n  retention: 30d\n", env: ENV }).config.state.retentionMs).toBe(30 * DAY);
+    expect(load({ yaml: "state:\n  retention:\n", env: ENV }).config.state.retentionMs).toBe(90 * DAY);
+  });
+
+  it.each([
+    ["90", `state.retention: ${RETENTION_RULE}; add a unit, such as 90d for days (got "90")`],
+    [90, `state.retention: ${RETENTION_RULE}; add a unit, such as 90d for days (got 90)`],
+    ["0d", `state.retention: ${RETENTION_RULE}; 0d would keep no run at all: write forever (or 0) to keep every run (got "0d")`],
+    ["1.5d", `state.retention: ${RETENTION_RULE} (got "1.5d")`],
+    ["3 months", `state.retention: ${RETENTION_RULE} (got "3 months")`],
+    ["30m", `state.retention: ${RETENTION_RULE} (got "30m")`],
+    ["-1d", `state.retention: ${RETENTION_RULE} (got "-1d")`],
+    [true, `state.retention: ${RETENTION_RULE} (got true)`],
+    ["36501d", `state.retention: ${RETENTION_RULE}; at most 36500d (100 years) (got "36501d")`],
+  ])("refuses %j", (retention, message) => {
+    expect(problems(raw({ state: { retention } }))).toEqual([message]);
+  });
+
+  it("suggests the key for a misspelt one", () => {
+    expect(problems(raw({ state: { retension: "30d" } }))).toEqual(["state.retension: unknown key; did you mean retention?"]);
+  });
+
+  it("formats back to what it reads", () => {
+    expect([90 * DAY, 14 * DAY, 12 * HOUR, 36 * HOUR, 1].map(formatRetention)).toEqual(["90d", "2w", "12h", "36h", "1ms"]);
+  });
+});
+
+describe("the state section alone (runs)", () => {
+  it("needs nothing but OCS_STATE: no file, no credentials", () => {
+    const loaded = loadStateConfig({ env: { OCS_STATE: "data/state.db" }, cwd: CWD, readFile: memoryFs({}) });
+    expect(loaded).toEqual({ state: { path: `${CWD}/data/state.db`, retentionMs: 90 * DAY }, warnings: [], source: undefined, secrets: [] });
+  });
+
+  it("defaults the path when nothing sets it", () => {
+    expect(loadStateConfig({ env: {}, cwd: CWD, readFile: memoryFs({}) }).state.path).toBe(`${CWD}/okta-command-sync.db`);
+  });
+
+  it("reads state from the same file as loadConfig, ignoring missing variables, credentials and other problems", () => {
+    const yaml = [
+      "okta:",
+      "  orgUrl: http://okta.example.com",
+      "  token: ${OKTA_API_TOKEN}",
+      "  tokenFile: /run/secrets/none",
+      "  colour: blue",
+      "command:",
+      "  tokenFile: /run/secrets/missing",
+      "state:",
+      "  path: /var/lib/ocs/state.db",
+      "  retention: 2w",
+      "",
+    ].join("\n");
+    expect(loadProblems({ yaml, env: {} }).length).toBeGreaterThan(2);
+    const loaded = loadStateConfig({ env: {}, cwd: CWD, readFile: memoryFs({ [`${CWD}/config.yaml`]: yaml }) });
+    expect(loaded.state).toEqual({ path: "/var/lib/ocs/state.db", retentionMs: 14 * DAY });
+    expect(loaded.source).toBe(`${CWD}/config.yaml`);
+  });
+
+  it("follows the same precedence: flag > OCS_STATE > --config > OCS_CONFIG > ./config.yaml", () => {
+    const files = { [`${CWD}/config.yaml`]: "state:\n  path: default.db\n", "/etc/ocs.yaml": "state:\n  path: named.db\n", "/etc/env.yaml": "state:\n  path: env.db\n" };
+    const read = (env: Record<string, string>, options: Partial<LoadOptions> = {}) =>
+      loadStateConfig({ env, cwd: CWD, readFile: memoryFs(files), ...options }).state.path;
+    expect(read({})).toBe(`${CWD}/default.db`);
+    expect(read({ OCS_CONFIG: "/etc/env.yaml" })).toBe(`${CWD}/env.db`);
+    expect(read({ OCS_CONFIG: "/etc/env.yaml" }, { configPath: "/etc/ocs.yaml" })).toBe(`${CWD}/named.db`);
+    expect(read({ OCS_STATE: "/x/state.db" }, { configPath: "/etc/ocs.yaml" })).toBe("/x/state.db");
+    expect(read({ OCS_STATE: "/x/state.db" }, { flags: { statePath: "flag.db" } })).toBe(`${CWD}/flag.db`);
+  });
+
+  it("reports problems with state itself, naming where the value came from", () => {
+    const stateProblems = (yaml: string, env: Record<string, string> = {}) => {
+      try {
+        loadStateConfig({ env, cwd: CWD, readFile: memoryFs({ [`${CWD}/config.yaml`]: yaml }) });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(stateProblems("state:\n  path: ${STATE_DIR}/s.db\n")).toEqual(["state.path: environment variable STATE_DIR is not set (referenced as ${STATE_DIR})"]);
+    expect(stateProblems("state:\n  retention: 90\n  colour: red\n")).toEqual([
+      `state.retention: ${RETENTION_RULE}; add a unit, such as 90d for days (got 90)`,
+      "state.colour: unknown key (allowed here: path, retention)",
+    ]);
+    expect(stateProblems("state: here\n")).toEqual(['state: must be a mapping of keys (path, retention) (got "here")']);
+    expect(stateProblems("okta: [\n")[0]).toMatch(/config\.yaml/);
+    expect(stateProblems("", { OCS_STATE: "  " })).toEqual(['state.path: must be a file path for the snapshot database (got "  ", from OCS_STATE)']);
+  });
+
+  it("hands back the secrets written in the file or the environment, for redaction, and reads no secret file", () => {
+    const files: Record<string, string> = { [`${CWD}/config.yaml`]: `command:\n  token: ${COMMAND_TOKEN}\nokta:\n  tokenFile: /s/okta\n` };
+    let reads = 0;
+    const readFile = (path: string) => {
+      reads += 1;
+      return memoryFs(files)(path);
+    };
+    // okta.tokenFile names a file that does not exist: not read, so not an error.
+    expect(loadStateConfig({ env: {}, cwd: CWD, readFile }).secrets).toEqual([COMMAND_TOKEN]);
+    expect(reads).toBe(1);
+    expect(loadStateConfig({ env: { OKTA_API_TOKEN: OKTA_TOKEN }, cwd: CWD, readFile: memoryFs({}) }).secrets).toEqual([OKTA_TOKEN]);
+  });
+
+  it("validateStateConfig looks at state only", () => {
+    expect(validateStateConfig({ okta: 5, command: { region: "uk" } }, { cwd: CWD })).toEqual({
+      state: { path: `${CWD}/okta-command-sync.db`, retentionMs: 90 * DAY },
+      problems: [],
+    });
+    expect(validateStateConfig({ state: { retention: "forever" } }).state).toEqual({ path: "./okta-command-sync.db", retentionMs: undefined });
+    expect(validateStateConfig([]).problems).toEqual([
+      "the configuration must be a mapping of sections (okta, command, groups, users, safety, retry, state, attributes) (got a list)",
+    ]);
+  });
+});
+
 describe("config.example.yaml", () => {
   it("loads and validates, and shows the contract's example values", () => {
     const { config, warnings } = loadConfig({
@@ -925,7 +1060,7 @@ describe("config.example.yaml", () => {
         minPullFraction: 0.5,
       },
       retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
-      state: { path: join(REPO, "okta-command-sync.db") },
+      state: { path: join(REPO, "okta-command-sync.db"), retentionMs: 90 * DAY },
       attributes: [
         { okta: "user.department", externalName: "department", externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" },
       ],
