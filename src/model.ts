@@ -84,6 +84,11 @@ export type Operation =
       oktaId: string;
       userName: string;
       after: UserAttributes;
+      /**
+       * With `users.onUserNameChange: recreate`: the Command user this one replaces, deactivated
+       * first (Command does not apply a changed userName).
+       */
+      replaces?: { scimId: string; userName: string };
     }
   | {
       type: "updateUser";

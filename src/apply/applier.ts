@@ -32,6 +32,11 @@ export interface ApplyOptions {
   onOutcome?: (event: { operation: Operation; outcome: OperationOutcome; error?: string }) => void;
   /** When aborted, operations not yet started are skipped; in-flight ones finish. */
   signal?: AbortSignal;
+  /**
+   * Look each user up by userName before creating it and adopt a match, as Okta's own client
+   * does: for a first run against a Command org that already has users.
+   */
+  lookupBeforeCreate?: boolean;
 }
 
 export interface FailedOperation {
@@ -84,6 +89,7 @@ class ApplyRun {
   private fatal: SyncError | undefined;
   private succeededUnits = 0;
   private done = 0;
+  private adopted = 0;
 
   constructor(
     snapshot: Snapshot,
@@ -182,7 +188,8 @@ class ApplyRun {
   private async execute(op: Operation, index: number): Promise<void> {
     switch (op.type) {
       case "createUser": {
-        const { id } = await this.createOrAdoptUser(op.oktaId, op.userName, op.after);
+        if (op.replaces !== undefined) await this.retire(op.replaces.scimId);
+        const { id } = await this.createOrAdoptUser(op.oktaId, op.userName, op.after, op.replaces?.scimId);
         this.userScimIds.set(op.oktaId, id);
         return this.commit(op, index, () =>
           this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }),
@@ -224,17 +231,37 @@ class ApplyRun {
    * Command's answer and the snapshot commit) find that user, by userName then by externalId, and
    * take it over with a full update instead of failing or making a duplicate.
    */
-  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes): Promise<{ id: string }> {
+  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes, replaced?: string): Promise<{ id: string }> {
+    if (this.options.lookupBeforeCreate) {
+      const existing = await this.target.findUserByUserName(userName);
+      if (existing !== undefined && existing.id !== replaced) {
+        await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
+        this.adopted += 1;
+        return { id: existing.id };
+      }
+    }
     try {
       return await this.target.createUser(oktaId, attributes, true);
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 409) throw error;
-      const existing = (await this.target.findUserByUserName(userName)) ?? (await this.target.findUserByExternalId(oktaId));
+      const byName = await this.target.findUserByUserName(userName);
+      // The user being replaced carries the same externalId: it must not be adopted back.
+      const byExternalId = byName === undefined ? await this.target.findUserByExternalId(oktaId) : undefined;
+      const existing = byName ?? (byExternalId?.id === replaced ? undefined : byExternalId);
       if (existing === undefined) throw error;
       await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
       const previous = existing.externalId !== undefined && existing.externalId !== oktaId ? ` (it was linked to ${existing.externalId})` : "";
       this.warnings.push(`${userName} already existed in Command; linked to it and updated it${previous}`);
       return { id: existing.id };
+    }
+  }
+
+  /** Deactivate the Command user a recreate replaces; one already gone needs nothing. */
+  private async retire(scimId: string): Promise<void> {
+    try {
+      await this.target.setUserActive(scimId, false);
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.status !== 404) throw error;
     }
   }
 
@@ -364,6 +391,7 @@ class ApplyRun {
     let status: ApplyResult["status"] = "succeeded";
     if (this.failed.length > 0 || this.fatal !== undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
     if (this.options.signal?.aborted && this.fatal === undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
-    return { status, applied: this.applied, failed: this.failed, warnings: this.warnings, fatal: this.fatal };
+    const warnings = this.adopted > 0 ? [`linked ${this.adopted} users that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
+    return { status, applied: this.applied, failed: this.failed, warnings, fatal: this.fatal };
   }
 }

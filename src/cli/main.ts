@@ -1,8 +1,12 @@
 /** The command-line program: parse, run one command, map errors to exit codes. */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { registerCheck } from "./commands/check.js";
+import { registerBackfill } from "./commands/backfill.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerImport } from "./commands/import.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerRuns } from "./commands/runs.js";
 import { registerSync } from "./commands/sync.js";
 import { type CommandContext, createContext } from "./context.js";
 import type { Streams } from "./output.js";
@@ -47,7 +51,11 @@ export async function main(argv: readonly string[], streams: Streams, cwd = proc
 
   registerPlan(program, run);
   registerSync(program, run);
+  registerImport(program, run);
+  registerBackfill(program, run);
   registerDemo(program, run);
+  registerCheck(program, run);
+  registerRuns(program, run);
   for (const command of program.commands) addGlobalOptions(command).exitOverride();
 
   try {

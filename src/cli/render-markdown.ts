@@ -1,5 +1,6 @@
 /** A plan as Markdown, for pasting a reviewed change into a ticket or a pull request. */
 import { type Operation, OPERATION_TYPES, operationTarget, type Plan, summarize } from "../model.js";
+import type { Drift } from "../plan/refresh.js";
 import { describeOperation } from "./render.js";
 
 /** Table cells: pipes would end the cell and newlines the row. */
@@ -15,9 +16,12 @@ function change(op: Operation): string {
   return rest;
 }
 
-export function renderPlanMarkdown(plan: Plan, heading = "okta-command-sync plan"): string {
+export function renderPlanMarkdown(plan: Plan, drift: readonly Drift[] = [], heading = "okta-command-sync plan"): string {
   const summary = summarize(plan.operations);
   const lines = [`## ${heading}`, ""];
+  if (drift.length > 0) {
+    lines.push(`### Drift in Command (${drift.length})`, "", ...drift.map((d) => `- **${d.kind}** ${cell(d.target)}: ${cell(d.detail)}`), "");
+  }
   if (plan.operations.length === 0) {
     lines.push("No changes: Command is in step with Okta.");
   } else {

@@ -1,14 +1,16 @@
 /** Plans and run results as text for people and as JSON for scripts (cli-contract.md). */
 import type { FailedOperation } from "../apply/applier.js";
 import { type Operation, OPERATION_TYPES, operationTarget, type Plan, type Summary, summarize } from "../model.js";
+import type { Drift } from "../plan/refresh.js";
 import type { Output } from "./output.js";
 
-export function planJson(plan: Plan): Record<string, unknown> {
+export function planJson(plan: Plan, drift: readonly Drift[] = []): Record<string, unknown> {
   return {
     changes: plan.operations.length > 0,
     summary: summarize(plan.operations),
     operations: plan.operations,
     warnings: plan.warnings,
+    drift,
   };
 }
 
@@ -33,6 +35,7 @@ function quote(value: string | undefined): string {
 export function describeOperation(op: Operation): string {
   switch (op.type) {
     case "createUser":
+      return op.replaces === undefined ? op.userName : `${op.userName}  (replaces ${op.replaces.userName}, which is deactivated)`;
     case "deactivateUser":
     case "reactivateUser":
       return op.userName;
@@ -117,4 +120,14 @@ export function auditFields(op: Operation, outcome: string, error?: string): Rec
       break;
   }
   return fields;
+}
+
+export function driftJson(drift: readonly Drift[]): Drift[] {
+  return [...drift];
+}
+
+/** Drift is shown apart from Okta's changes: it is Command that moved. */
+export function renderDrift(out: Output, drift: readonly Drift[]): string[] {
+  if (drift.length === 0) return [];
+  return [out.style("magenta", `Drift: ${drift.length} change${drift.length === 1 ? "" : "s"} made in Command behind this tool (the plan repairs them)`), ...drift.map((d) => `  ! ${d.kind.padEnd(16)} ${d.target}: ${d.detail}`), ""];
 }

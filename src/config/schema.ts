@@ -29,6 +29,8 @@ export const DEFAULTS = {
   onRemove: "keep" as const,
   suspended: "active" as const,
   phoneType: "work",
+  onUserNameChange: "update" as const,
+  outsideDomains: "warn" as const,
   maxDeactivations: "10%",
   maxGroupDeletes: "25%",
   maxMemberRemovals: "25%",
@@ -178,6 +180,19 @@ function retention() {
   });
 }
 
+/** `sync.refreshEvery`: a duration such as 24h; 0 or `never` turns it off. */
+function refreshEvery() {
+  return z.unknown().transform((value, ctx): number => {
+    if (value === "never" || value === 0 || value === "0") return 0;
+    const parsed = parseRetention(value);
+    if ("problem" in parsed) {
+      ctx.addIssue("must be a duration such as 6h or 24h (or never)");
+      return 0;
+    }
+    return parsed.ms;
+  });
+}
+
 function fraction(rule: string, minInclusive: boolean) {
   return z.unknown().transform((value, ctx): number => {
     const parsed = parseFraction(value, { minInclusive });
@@ -268,11 +283,12 @@ function baseUrl(options: { allowPath: boolean; example: string }) {
 }
 
 export const KNOWN_KEYS = {
-  "": ["okta", "command", "groups", "users", "safety", "retry", "state", "attributes"],
+  "": ["okta", "command", "groups", "users", "sync", "safety", "retry", "state", "attributes"],
   okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare"],
-  command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs"],
+  command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
   groups: ["push", "onRemove"],
-  users: ["suspended", "phoneType"],
+  users: ["suspended", "phoneType", "onUserNameChange", "outsideDomains"],
+  sync: ["refreshEvery"],
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
   state: ["path", "retention"],
@@ -338,6 +354,12 @@ export const configSchema = z.strictObject(
           updateMethod: oneOf(["put", "patch"]),
           membersPerRequest: wholeNumber(1, 1000, "must be a whole number from 1 to 1000"),
           timeoutMs: wholeNumber(100, 600_000, "must be a whole number of milliseconds from 100 to 600000"),
+          domains: z.array(
+            text("must be an email domain such as acme.com").refine((v) => /^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(v), {
+              error: "must be an email domain such as acme.com (no @, no scheme)",
+            }),
+            { error: "must be a list of email domains, such as [acme.com, acme.co.uk]" },
+          ),
         },
         mapping(KNOWN_KEYS.command.join(", ")),
       )
@@ -350,10 +372,13 @@ export const configSchema = z.strictObject(
           phoneType: text("must be a phone number type such as work or mobile").refine((v) => /^[A-Za-z0-9_-]+$/.test(v), {
             error: "must be a phone number type such as work or mobile (letters, digits, - and _)",
           }),
+          onUserNameChange: oneOf(["update", "recreate", "skip"]),
+          outsideDomains: oneOf(["warn", "skip"]),
         },
         mapping(KNOWN_KEYS.users.join(", ")),
       )
       .partial(),
+    sync: z.strictObject({ refreshEvery: refreshEvery() }, mapping(KNOWN_KEYS.sync.join(", "))).partial(),
     safety: z
       .strictObject(
         {

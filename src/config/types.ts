@@ -50,6 +50,8 @@ export interface Config {
     membersPerRequest: number;
     /** Per-request timeout (ms). */
     timeoutMs: number;
+    /** Email domains registered for SCIM/SSO in Command (lower case); empty: not checked. */
+    domains: string[];
   };
   groups: {
     /** Okta group names or ids, or every group assigned to the app. */
@@ -61,6 +63,17 @@ export interface Config {
     suspended: "active" | "deactivate";
     /** The `type` of the phone number the default mapping of primaryPhone writes. */
     phoneType: string;
+    /**
+     * A changed userName: `update` sends it (Command may not apply it, a known issue), `recreate`
+     * deactivates the old Command user and creates a new one, `skip` keeps the old userName.
+     */
+    onUserNameChange: "update" | "recreate" | "skip";
+    /** A user whose email domain is not in `command.domains`: pushed with a warning, or skipped. */
+    outsideDomains: "warn" | "skip";
+  };
+  sync: {
+    /** Re-read Command and repair drift on a scheduled sync this often (ms); undefined: only with --refresh. */
+    refreshEveryMs: number | undefined;
   };
   safety: {
     /** Percent of the snapshot's active users (never fewer than 2). */

@@ -301,12 +301,16 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
       updateMethod: command.updateMethod ?? DEFAULTS.updateMethod,
       membersPerRequest: command.membersPerRequest ?? DEFAULTS.membersPerRequest,
       timeoutMs: command.timeoutMs ?? DEFAULTS.timeoutMs,
+      domains: [...new Set((command.domains ?? []).map((d) => d.toLowerCase()))],
     },
     groups: { push, onRemove },
     users: {
       suspended: raw.users?.suspended ?? DEFAULTS.suspended,
       phoneType: raw.users?.phoneType ?? DEFAULTS.phoneType,
+      onUserNameChange: raw.users?.onUserNameChange ?? DEFAULTS.onUserNameChange,
+      outsideDomains: raw.users?.outsideDomains ?? DEFAULTS.outsideDomains,
     },
+    sync: { refreshEveryMs: raw.sync?.refreshEvery ? raw.sync.refreshEvery : undefined },
     safety: {
       maxDeactivations: raw.safety?.maxDeactivations ?? parseLimit(DEFAULTS.maxDeactivations)!,
       maxGroupDeletes: raw.safety?.maxGroupDeletes ?? parseLimit(DEFAULTS.maxGroupDeletes)!,

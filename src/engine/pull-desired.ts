@@ -3,9 +3,10 @@ import type { Config } from "../config/types.js";
 import type { DesiredState } from "../model.js";
 import { buildDesiredState } from "../okta/desired-state.js";
 import { pullFromOkta } from "../okta/pull.js";
+import type { ResponseListener } from "../metrics/http-event.js";
 import type { Reporter } from "./reporter.js";
 
-export async function pullDesiredState(config: Config, reporter: Reporter, signal?: AbortSignal): Promise<DesiredState> {
+export async function pullDesiredState(config: Config, reporter: Reporter, signal?: AbortSignal, onResponse?: ResponseListener): Promise<DesiredState> {
   reporter.step("Reading the app's users and groups from Okta");
   let users = 0;
   let groups = 0;
@@ -30,11 +31,14 @@ export async function pullDesiredState(config: Config, reporter: Reporter, signa
         reporter.debug(event.message);
       },
       ...(signal === undefined ? {} : { signal }),
+      ...(onResponse === undefined ? {} : { onResponse }),
     });
     const desired = buildDesiredState(pull, {
       attributes: config.attributes,
       phoneType: config.users.phoneType,
       suspended: config.users.suspended,
+      domains: config.command.domains,
+      outsideDomains: config.users.outsideDomains,
     });
     reporter.stepDone(
       `Read ${pull.appUsers.length} assigned users and ${pull.groups.length} groups from Okta (${pull.requests} requests)`,

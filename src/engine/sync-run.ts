@@ -1,60 +1,152 @@
 /**
- * One run of `plan` or `sync`: pull -> plan -> guard -> apply, with the run recorded in the
- * snapshot's run log. Nothing here writes to stdout or stderr.
+ * One run of `plan`, `sync` or `backfill`: pull -> (refresh) -> plan -> guard -> apply, with the
+ * run recorded in the snapshot's run log. Nothing here writes to stdout or stderr.
  */
 import { applyPlan, type FailedOperation } from "../apply/applier.js";
 import type { OperationOutcome, RunStatus, SnapshotStore } from "../apply/ports.js";
 import type { Config, Limit } from "../config/types.js";
 import { errorMessage, SyncError } from "../errors.js";
-import { emptySummary, type Operation, type Plan, type Snapshot, type Summary, summarize } from "../model.js";
-import { mappedPaths } from "../okta/mapping.js";
+import { type DesiredState, emptySummary, type Operation, type Plan, type Snapshot, type Summary } from "../model.js";
+import { snapshotFingerprint } from "../plan/fingerprint.js";
 import { checkSafety, suspectPull, type Violation } from "../plan/guard.js";
 import { plan as computePlan } from "../plan/planner.js";
-import { createScimClient } from "../scim/client.js";
-import { withLookups } from "../scim/lookups.js";
+import { type Drift, refreshSnapshot } from "../plan/refresh.js";
+import { type SavedPlan, type SavedPlanTarget, savedPlanMismatch } from "../plan/saved-plan.js";
+import { membersOf, type Scope, scopeInputs } from "../plan/scope.js";
+import { lastSuccessAt, type RunMetrics, scopeOf } from "../metrics/index.js";
 import { openSnapshotStore } from "../store/index.js";
+import { pruneRunHistory } from "./retention.js";
+import { type CommandClient, openCommand, readCommand, writeSnapshot } from "./command-state.js";
 import { pullDesiredState } from "./pull-desired.js";
 import type { Reporter } from "./reporter.js";
 
-export interface PlanResult {
-  plan: Plan;
-  snapshot: Snapshot;
+/** Narrowing a run: `backfill --group` or `sync --user`. */
+export interface Selection {
+  /** Okta group names or ids to push now, in or outside `groups.push`. */
+  groups?: readonly string[];
+  /** Okta logins, userNames or ids of users to provision now. */
+  users?: readonly string[];
 }
 
-/** `plan`: pull and diff; opens the snapshot read-only, so it never writes anything. */
-export async function runPlan(config: Config, reporter: Reporter): Promise<PlanResult> {
+export interface PlanOptions {
+  /** Re-read Command first and plan against what it really holds. */
+  refresh?: boolean;
+  selection?: Selection;
+  signal?: AbortSignal;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  /** The snapshot as stored (before any refresh). */
+  snapshot: Snapshot;
+  /** Its fingerprint, for saved plans. */
+  fingerprint: string;
+  /** Changes made in Command behind the tool's back (with refresh). */
+  drift: Drift[];
+}
+
+export function planTarget(config: Config): SavedPlanTarget {
+  return { oktaOrgUrl: config.okta.orgUrl, oktaAppId: config.okta.appId, scimUrl: config.command.scimUrl };
+}
+
+interface Computed extends PlanResult {
+  desired: DesiredState;
+  /** The snapshot after the refresh, to be stored before applying. */
+  refreshed: Snapshot | undefined;
+  scoped: boolean;
+}
+
+async function compute(
+  config: Config,
+  snapshot: Snapshot,
+  reporter: Reporter,
+  options: PlanOptions & { metrics?: RunMetrics },
+  command: () => CommandClient,
+): Promise<Computed> {
+  const selection = options.selection ?? {};
+  const pullConfig = selection.groups === undefined ? config : { ...config, groups: { ...config.groups, push: [...selection.groups] } };
+  const desired = await pullDesiredState(pullConfig, reporter, options.signal, options.metrics?.onResponse);
+  let base = snapshot;
+  let drift: Drift[] = [];
+  let refreshed: Snapshot | undefined;
+  if (options.refresh) {
+    const remote = await readCommand(command(), reporter);
+    ({ snapshot: refreshed, drift } = refreshSnapshot(snapshot, remote.users, remote.groups));
+    base = refreshed;
+  }
+  const scope = resolveScope(desired, selection);
+  const inputs = scope === undefined ? { desired, snapshot: base } : scopeInputs(desired, base, scope);
+  const plan = computePlan(inputs.desired, inputs.snapshot, {
+    // A narrowed run never deletes: groups outside the selection are simply not in view.
+    onRemove: scope === undefined ? config.groups.onRemove : "keep",
+    onUserNameChange: config.users.onUserNameChange,
+  });
+  return { plan, snapshot, fingerprint: snapshotFingerprint(snapshot), drift, desired, refreshed, scoped: scope !== undefined };
+}
+
+function resolveScope(desired: DesiredState, selection: Selection): Scope | undefined {
+  if (selection.groups !== undefined) {
+    const groupIds = new Set(desired.groups.map((g) => g.oktaId));
+    return { groupIds, userIds: membersOf(desired, groupIds) };
+  }
+  if (selection.users !== undefined) {
+    const userIds = new Set<string>();
+    const missing: string[] = [];
+    for (const wanted of selection.users) {
+      const lower = wanted.toLowerCase();
+      const match = desired.users.find((u) => u.oktaId === wanted || u.userName.toLowerCase() === lower);
+      if (match === undefined) missing.push(wanted);
+      else userIds.add(match.oktaId);
+    }
+    if (missing.length > 0) {
+      throw new SyncError("config", `not assigned to the app in Okta (or skipped while mapping): ${missing.join(", ")}`, {
+        hint: "give an Okta user id or the app username of a user assigned to the app",
+      });
+    }
+    return { userIds };
+  }
+  return undefined;
+}
+
+/** `plan`: pull and diff; opens the snapshot read-only and never writes anything. */
+export async function runPlan(config: Config, reporter: Reporter, options: PlanOptions = {}): Promise<PlanResult> {
   const store = openSnapshotStore(config.state.path, { readonly: true });
+  let client: CommandClient | undefined;
   try {
     const snapshot = store.load();
-    const desired = await pullDesiredState(config, reporter);
-    const plan = computePlan(desired, snapshot, { onRemove: config.groups.onRemove });
-    const suspect = suspectPull(desired, snapshot, config.safety.minPullFraction);
-    const warnings = suspect === undefined ? plan.warnings : [...plan.warnings, `sync would refuse this: ${suspect}`];
-    return { plan: { ...plan, warnings }, snapshot };
+    const result = await compute(config, snapshot, reporter, options, () => (client ??= openCommand(config, reporter, options.signal)));
+    const suspect = result.scoped ? undefined : suspectPull(result.desired, result.refreshed ?? snapshot, config.safety.minPullFraction);
+    const warnings = suspect === undefined ? result.plan.warnings : [...result.plan.warnings, `sync would refuse this: ${suspect}`];
+    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: result.fingerprint, drift: result.drift };
   } finally {
     store.close();
+    await client?.close();
   }
 }
 
-export interface SyncOptions {
+export interface SyncOptions extends PlanOptions {
   /** The command that started the run, for the run log. */
   command: string;
   dryRun: boolean;
   force: boolean;
   maxDeactivations: Limit | undefined;
-  signal?: AbortSignal;
+  /** Apply this reviewed plan instead of pulling from Okta. */
+  saved?: SavedPlan;
   /** Called once the run is in the run log, before anything is read. */
   onRunStarted?: (runId: string) => void;
+  /** Collects this run's metrics (HTTP requests, operations, the run's end). */
+  metrics?: RunMetrics;
   onOutcome?: (event: { operation: Operation; outcome: OperationOutcome; error?: string }) => void;
 }
 
 export type SyncResult =
-  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot }
-  | { kind: "refused"; runId: string; plan: Plan; violations: Violation[] }
+  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[] }
+  | { kind: "refused"; runId: string; plan: Plan; violations: Violation[]; drift: Drift[] }
   | {
       kind: "applied";
       runId: string;
       plan: Plan;
+      drift: Drift[];
       status: "succeeded" | "partial" | "failed" | "interrupted";
       applied: Summary;
       failed: FailedOperation[];
@@ -63,10 +155,23 @@ export type SyncResult =
       fatal: SyncError | undefined;
     };
 
+/** The meta key holding when Command was last re-read (for `sync.refreshEvery`). */
+export const LAST_REFRESH_KEY = "lastRefreshAt";
+
 export async function runSync(config: Config, options: SyncOptions, reporter: Reporter): Promise<SyncResult> {
-  if (options.dryRun) {
-    const { plan, snapshot } = await runPlan(config, reporter);
-    return { kind: "dry-run", plan, snapshot };
+  if (options.dryRun && options.saved === undefined) {
+    const { plan, snapshot, drift } = await runPlan(config, reporter, options);
+    return { kind: "dry-run", plan, snapshot, drift };
+  }
+  if (options.dryRun && options.saved !== undefined) {
+    const readonly = openSnapshotStore(config.state.path, { readonly: true });
+    try {
+      const snapshot = readonly.load();
+      refuseMismatch(options.saved, snapshot, config);
+      return { kind: "dry-run", plan: options.saved.plan, snapshot, drift: [] };
+    } finally {
+      readonly.close();
+    }
   }
   const store = openSnapshotStore(config.state.path);
   try {
@@ -79,6 +184,7 @@ export async function runSync(config: Config, options: SyncOptions, reporter: Re
     try {
       return await syncWithStore(config, options, reporter, store);
     } finally {
+      pruneHistory(store, config, reporter);
       lock.release();
     }
   } finally {
@@ -86,65 +192,103 @@ export async function runSync(config: Config, options: SyncOptions, reporter: Re
   }
 }
 
-async function syncWithStore(config: Config, options: SyncOptions, reporter: Reporter, store: SnapshotStore): Promise<SyncResult> {
-  const runId = store.beginRun(options.command, new Date());
-  options.onRunStarted?.(runId);
-  const finish = (status: RunStatus, summary: Summary, failed: number, warnings: readonly string[]) =>
-    store.finishRun(runId, { status, finishedAt: new Date(), summary, failed, warnings });
-  let plan: Plan;
-  let snapshot: Snapshot;
+/** Run-log housekeeping under the lock; a failure here must not fail the run. */
+export function pruneHistory(store: ReturnType<typeof openSnapshotStore>, config: Config, reporter: Reporter): void {
   try {
-    snapshot = store.load();
-    const desired = await pullDesiredState(config, reporter, options.signal);
-    const suspect = options.force ? undefined : suspectPull(desired, snapshot, config.safety.minPullFraction);
-    if (suspect !== undefined) {
-      throw new SyncError("remote", suspect, {
-        hint: "check okta.appId and the token's permissions; if this many users really left the app, rerun with --force",
-      });
-    }
-    plan = computePlan(desired, snapshot, { onRemove: config.groups.onRemove });
+    const deleted = pruneRunHistory(store, config, new Date());
+    if (deleted > 0) reporter.debug(`deleted ${deleted} runs older than state.retention from the run log`);
   } catch (error) {
-    finish("failed", emptySummary(), 0, [errorMessage(error)]);
-    throw error;
+    reporter.warn(`could not prune the run log: ${errorMessage(error)}`);
   }
+}
 
-  const limits = { ...config.safety, maxDeactivations: options.maxDeactivations ?? config.safety.maxDeactivations };
-  const violations = options.force ? [] : checkSafety(plan, snapshot, limits);
-  if (violations.length > 0) {
-    finish("refused", emptySummary(), 0, [...plan.warnings, ...violations.map((v) => v.message)]);
-    return { kind: "refused", runId, plan, violations };
-  }
+function refreshDue(config: Config, store: ReturnType<typeof openSnapshotStore>, now: Date): boolean {
+  const every = config.sync.refreshEveryMs;
+  if (every === undefined) return false;
+  const last = store.getMeta(LAST_REFRESH_KEY);
+  return last === undefined || now.getTime() - Date.parse(last) >= every;
+}
 
-  const total = summarize(plan.operations);
-  const units = Object.values(total).reduce((a, b) => a + b, 0);
-  const target = withLookups(createScimClient({
-    baseUrl: config.command.scimUrl,
-    token: config.command.token,
-    timeoutMs: config.command.timeoutMs,
-    connections: config.command.concurrency,
-    updateMethod: config.command.updateMethod,
-    attributePaths: mappedPaths({ attributes: config.attributes, phoneType: config.users.phoneType }),
-    retry: config.retry,
-    requestsPerMinute: config.command.requestsPerMinute,
-    onWait: (event) => {
-      reporter.progress(event.message);
-      reporter.debug(event.message);
-    },
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  }));
+async function syncWithStore(config: Config, options: SyncOptions, reporter: Reporter, store: ReturnType<typeof openSnapshotStore>): Promise<SyncResult> {
+  const startedAt = new Date();
+  const runId = store.beginRun(options.command, startedAt);
+  options.onRunStarted?.(runId);
+  let finished = false;
+  let scope: ReturnType<typeof scopeOf> = { usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined };
+  const finish = (status: Exclude<RunStatus, "running">, summary: Summary, failed: number, warnings: readonly string[]) => {
+    finished = true;
+    const finishedAt = new Date();
+    store.finishRun(runId, { status, finishedAt, summary, failed, warnings });
+    options.metrics?.finish({ command: options.command, status, startedAt, finishedAt, lastSuccessAt: lastSuccessAt(store.listRuns(200)), ...scope, applied: summary, failedOperations: failed });
+  };
+  const client = openCommand(config, reporter, options.signal, options.metrics?.onResponse);
   try {
+    let plan: Plan;
+    let snapshot: Snapshot;
+    let drift: Drift[] = [];
+    let lookupBeforeCreate = false;
+    try {
+      snapshot = store.load();
+      if (options.saved !== undefined) {
+        refuseMismatch(options.saved, snapshot, config);
+        plan = options.saved.plan;
+      } else {
+        const refresh = options.refresh === true || (options.selection === undefined && refreshDue(config, store, new Date()));
+        const computed = await compute(config, snapshot, reporter, { ...options, refresh }, () => client);
+        scope = scopeOf(computed.desired);
+        const suspect = options.force || computed.scoped ? undefined : suspectPull(computed.desired, computed.refreshed ?? snapshot, config.safety.minPullFraction);
+        if (suspect !== undefined) {
+          throw new SyncError("remote", suspect, { hint: "check okta.appId and the token's permissions; if this many users really left the app, rerun with --force" });
+        }
+        plan = computed.plan;
+        drift = computed.drift;
+        if (computed.refreshed !== undefined) {
+          // What Command really holds is the truth to apply against, whatever happens next.
+          writeSnapshot(store, snapshot, computed.refreshed);
+          store.setMeta(LAST_REFRESH_KEY, new Date().toISOString());
+          snapshot = computed.refreshed;
+        }
+        if (snapshot.users.length === 0 && plan.operations.some((op) => op.type === "createUser")) {
+          lookupBeforeCreate = await commandHasUsers(client);
+          if (lookupBeforeCreate) {
+            plan = {
+              ...plan,
+              warnings: [
+                ...plan.warnings,
+                "the snapshot is empty but Command already has users: each user is looked up by userName before it is created, so none is duplicated; `import` links them all at once and is the faster path",
+              ],
+            };
+          }
+        }
+      }
+    } catch (error) {
+      finish("failed", emptySummary(), 0, [errorMessage(error)]);
+      throw error;
+    }
+
+    const limits = { ...config.safety, maxDeactivations: options.maxDeactivations ?? config.safety.maxDeactivations };
+    const violations = options.force ? [] : checkSafety(plan, snapshot, limits);
+    if (violations.length > 0) {
+      finish("refused", emptySummary(), 0, [...plan.warnings, ...violations.map((v) => v.message)]);
+      return { kind: "refused", runId, plan, violations, drift };
+    }
+
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
     let doneUnits = 0;
-    const result = await applyPlan(plan, snapshot, target, store, {
+    const result = await applyPlan(plan, snapshot, client, store, {
       runId,
       concurrency: config.command.concurrency,
       membersPerRequest: config.command.membersPerRequest,
+      lookupBeforeCreate,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onProgress: ({ done, total: count }) => {
+      onProgress: ({ done, total }) => {
         doneUnits = done;
-        reporter.progress(`Applying to Command: ${done} of ${count} operations (${units} changes)`);
+        reporter.progress(`Applying to Command: ${done} of ${total} operations`);
       },
-      ...(options.onOutcome === undefined ? {} : { onOutcome: options.onOutcome }),
+      onOutcome: (event) => {
+        options.metrics?.onOutcome(event);
+        options.onOutcome?.(event);
+      },
     });
     const interrupted = options.signal?.aborted === true && result.fatal === undefined;
     const status = interrupted ? "interrupted" : result.status;
@@ -154,11 +298,21 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       else reporter.stepFailed(`Applied with problems: ${result.failed.length} operations failed`);
     }
     finish(status, result.applied, result.failed.length, [...warnings, ...(result.fatal ? [result.fatal.message] : [])]);
-    return { kind: "applied", runId, plan, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };
+    return { kind: "applied", runId, plan, drift, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };
   } catch (error) {
-    finish("failed", emptySummary(), 0, [errorMessage(error)]);
+    if (!finished) finish("failed", emptySummary(), 0, [errorMessage(error)]);
     throw error;
   } finally {
-    await target.close();
+    await client.close();
   }
+}
+
+function refuseMismatch(saved: SavedPlan, snapshot: Snapshot, config: Config): void {
+  const mismatch = savedPlanMismatch(saved, snapshotFingerprint(snapshot), planTarget(config));
+  if (mismatch !== undefined) throw new SyncError("config", `refusing the saved plan: ${mismatch}`, { hint: "make and review a new plan with `plan --out FILE`" });
+}
+
+async function commandHasUsers(client: CommandClient): Promise<boolean> {
+  for await (const _user of client.listUsers({ pageSize: 1 })) return true;
+  return false;
 }

@@ -3,7 +3,14 @@ import { compareStrings as compare, type DesiredGroup, type DesiredState, type D
 import { type MappingOptions, mapUser } from "./mapping.js";
 import type { OktaPullResult } from "./types.js";
 
-export function buildDesiredState(pull: OktaPullResult, options: MappingOptions): DesiredState {
+export interface DesiredStateOptions extends MappingOptions {
+  /** Email domains registered for SSO in Command (lower case); empty: no check. */
+  domains?: readonly string[];
+  /** A user outside those domains: pushed with a warning, or skipped. */
+  outsideDomains?: "warn" | "skip";
+}
+
+export function buildDesiredState(pull: OktaPullResult, options: DesiredStateOptions): DesiredState {
   const warnings: string[] = [];
   const byId = new Map<string, DesiredUser>();
   const appUsers = [...pull.appUsers].sort((a, b) => compare(a.id, b.id));
@@ -31,6 +38,23 @@ export function buildDesiredState(pull: OktaPullResult, options: MappingOptions)
     }
     warnings.push(`skipped Okta user ${user.oktaId}: userName ${user.userName} is also the userName of Okta user ${holder}`);
     byId.delete(user.oktaId);
+  }
+
+  // Command signs users in with SSO only for the email domains registered for the org.
+  const domains = new Set((options.domains ?? []).map((d) => d.toLowerCase()));
+  if (domains.size > 0) {
+    const outside: string[] = [];
+    for (const user of [...byId.values()]) {
+      const domain = user.userName.slice(user.userName.lastIndexOf("@") + 1).toLowerCase();
+      if (domains.has(domain)) continue;
+      outside.push(user.userName);
+      if (options.outsideDomains === "skip") byId.delete(user.oktaId);
+    }
+    if (outside.length > 0) {
+      const shown = outside.slice(0, 20).join(", ") + (outside.length > 20 ? `, and ${outside.length - 20} more` : "");
+      const what = options.outsideDomains === "skip" ? "skipped (users.outsideDomains: skip)" : "they cannot sign in to Command with SSO";
+      warnings.push(`${outside.length} user(s) outside command.domains (${[...domains].join(", ")}): ${what}: ${shown}`);
+    }
   }
 
   const groups: DesiredGroup[] = [];

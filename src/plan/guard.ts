@@ -48,7 +48,7 @@ export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits
   };
   const planned: Record<SafetyRule, number> = { maxDeactivations: 0, maxGroupDeletes: 0, maxMemberRemovals: 0 };
   for (const op of plan.operations) {
-    if (op.type === "deactivateUser") planned.maxDeactivations += 1;
+    if (op.type === "deactivateUser" || (op.type === "createUser" && op.replaces !== undefined)) planned.maxDeactivations += 1;
     else if (op.type === "deleteGroup") planned.maxGroupDeletes += 1;
     else if (op.type === "removeMembers") planned.maxMemberRemovals += op.members.length;
   }

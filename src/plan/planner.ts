@@ -21,6 +21,11 @@ import {
 export interface PlanOptions {
   /** What happens to a group in the snapshot that is no longer pushed. */
   onRemove: "keep" | "delete";
+  /**
+   * A changed userName: `update` sends it (Command may ignore it), `recreate` deactivates the
+   * old Command user and creates a new one for the same Okta user, `skip` keeps the old one.
+   */
+  onUserNameChange?: "update" | "recreate" | "skip";
 }
 
 /** The attributes that differ: `before` and `after` hold only changed keys; a missing key is empty. */
@@ -48,6 +53,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   const snapshotUsers = new Map(snapshot.users.map((u) => [u.oktaId, u]));
   const snapshotGroups = new Map(snapshot.groups.map((g) => [g.oktaId, g]));
 
+  const warnings: string[] = [...desired.warnings];
   const groupChanges: Operation[] = [];
   const userChanges: Operation[] = [];
   const reactivations: Operation[] = [];
@@ -66,16 +72,30 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
       if (known.active) deactivations.push(deactivate(known));
       continue;
     }
-    const diff = diffAttributes(known.attributes, user.attributes);
+    const renamed = known.userName !== user.userName;
+    const mode = options.onUserNameChange ?? "update";
+    if (renamed && mode === "recreate") {
+      warnings.push(`${known.userName} -> ${user.userName}: userName changed; the old Command user is deactivated and a new one created (users.onUserNameChange: recreate)`);
+      userChanges.push({ type: "createUser", oktaId: user.oktaId, userName: user.userName, after: user.attributes, replaces: { scimId: known.scimId, userName: known.userName } });
+      continue;
+    }
+    const wanted = renamed && mode === "skip" ? { ...user.attributes, userName: known.userName } : user.attributes;
+    if (renamed && mode === "skip") warnings.push(`${known.userName} -> ${user.userName}: userName change skipped (users.onUserNameChange: skip)`);
+    if (renamed && mode === "update") {
+      warnings.push(
+        `${known.userName} -> ${user.userName}: userName changed; Command may not apply a changed userName (a known issue); users.onUserNameChange: recreate replaces the Command user instead`,
+      );
+    }
+    const diff = diffAttributes(known.attributes, wanted);
     if (diff !== undefined) {
       userChanges.push({
         type: "updateUser",
         oktaId: user.oktaId,
         scimId: known.scimId,
-        userName: user.userName,
+        userName: wanted.userName ?? user.userName,
         before: diff.before,
         after: diff.after,
-        attributes: user.attributes,
+        attributes: wanted,
         // The update must not change `active` on its own; reactivation is its own operation.
         active: known.active,
       });
@@ -138,7 +158,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
 
   return {
     operations: [...groupChanges, ...userChanges, ...reactivations, ...memberships, ...deactivations, ...groupDeletions],
-    warnings: [...desired.warnings],
+    warnings,
   };
 }
 

@@ -108,9 +108,11 @@ describe("defaults", () => {
         updateMethod: "put",
         membersPerRequest: 100,
         timeoutMs: 30000,
+        domains: [],
       },
       groups: { push: [], onRemove: "keep" },
-      users: { suspended: "active", phoneType: "work" },
+      users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
+      sync: { refreshEveryMs: undefined },
       safety: {
         maxDeactivations: { kind: "percent", value: 10 },
         maxGroupDeletes: { kind: "percent", value: 25 },
@@ -153,13 +155,28 @@ describe("defaults", () => {
   });
 });
 
+describe("issue 4 keys", () => {
+  it("rejects bad domains, modes and refresh intervals, naming each key", () => {
+    const { problems } = validateConfig(
+      raw({ command: { token: "t", domains: ["@acme.com"] }, users: { onUserNameChange: "rename", outsideDomains: "drop" }, sync: { refreshEvery: "often" } }),
+    );
+    expect(problems).toEqual([
+      'command.domains[0]: must be an email domain such as acme.com (no @, no scheme) (got "@acme.com")',
+      'users.onUserNameChange: must be one of update, recreate, skip (got "rename")',
+      'users.outsideDomains: must be one of warn, skip (got "drop")',
+      'sync.refreshEvery: must be a duration such as 6h or 24h (or never) (got "often")',
+    ]);
+  });
+});
+
 describe("values that are accepted", () => {
   it("takes every option from the file", () => {
     const yaml = `
 okta: { orgUrl: "https://acme.okta.com/", appId: 0oa9, clientId: 0oa8, privateKey: '${JWK}', keyId: k1, scopes: [okta.users.read] }
-command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100 }
+command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100, domains: [Acme.com, acme.co.uk] }
 groups: { push: assigned, onRemove: delete }
-users: { suspended: deactivate, phoneType: mobile }
+users: { suspended: deactivate, phoneType: mobile, onUserNameChange: recreate, outsideDomains: skip }
+sync: { refreshEvery: 24h }
 safety: { maxDeactivations: 25 }
 state: { path: data/state.db }
 `;
@@ -178,9 +195,11 @@ state: { path: data/state.db }
       updateMethod: "patch",
       membersPerRequest: 1000,
       timeoutMs: 100,
+      domains: ["acme.com", "acme.co.uk"],
     });
     expect(config.groups).toEqual({ push: "assigned", onRemove: "delete" });
-    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile" });
+    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile", onUserNameChange: "recreate", outsideDomains: "skip" });
+    expect(config.sync.refreshEveryMs).toBe(24 * 3600 * 1000);
     expect(config.safety.maxDeactivations).toEqual({ kind: "count", value: 25 });
     expect(config.state.path).toBe(`${CWD}/data/state.db`);
   });
@@ -531,7 +550,7 @@ describe("finding the config file", () => {
 
   it("refuses a file that is not a mapping", () => {
     expect(loadProblems({ yaml: "- okta\n- command\n" })).toEqual([
-      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, safety, retry, state, attributes)",
+      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes)",
     ]);
   });
 
@@ -675,7 +694,7 @@ describe("unknown keys", () => {
     [{ orgUrl: "x" }, "orgUrl: unknown key; did you mean okta.orgUrl?"],
     [{ safety: { maxDeactivation: 5 } }, "safety.maxDeactivation: unknown key; did you mean maxDeactivations?"],
     [{ attributes: [{ okta: "user.title", externalName: "title", namespace: "x" }] }, "attributes[0].namespace: unknown key (allowed here: okta, externalName, externalNamespace)"],
-    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType)"],
+    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType, onUserNameChange, outsideDomains)"],
   ])("%j", (extra, message) => {
     const input = { ...raw(), ...extra } as Record<string, unknown>;
     if ("okta" in extra) input.okta = { ...(raw().okta as object), ...(extra.okta as object) };
@@ -719,7 +738,7 @@ describe("validation messages", () => {
     expect(problems({ okta: OKTA_TOKEN, command: { token: "t" } })).toEqual([
       "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes, maxRateShare)",
     ]);
-    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, safety, retry, state, attributes) (got a string)']);
+    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes) (got a string)']);
   });
 
   it("requires the org URL, the app id and the Command token, saying where to set them", () => {
@@ -1027,7 +1046,7 @@ describe("the state section alone (runs)", () => {
     });
     expect(validateStateConfig({ state: { retention: "forever" } }).state).toEqual({ path: "./okta-command-sync.db", retentionMs: undefined });
     expect(validateStateConfig([]).problems).toEqual([
-      "the configuration must be a mapping of sections (okta, command, groups, users, safety, retry, state, attributes) (got a list)",
+      "the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes) (got a list)",
     ]);
   });
 });
@@ -1050,9 +1069,11 @@ describe("config.example.yaml", () => {
         updateMethod: "put",
         membersPerRequest: 100,
         timeoutMs: 30000,
+        domains: [],
       },
       groups: { push: ["Engineering", "00g1abcd"], onRemove: "keep" },
-      users: { suspended: "active", phoneType: "work" },
+      users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
+      sync: { refreshEveryMs: undefined },
       safety: {
         maxDeactivations: { kind: "percent", value: 10 },
         maxGroupDeletes: { kind: "percent", value: 25 },

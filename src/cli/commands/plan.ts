@@ -1,12 +1,17 @@
 import { type Command, Option } from "commander";
-import { runPlan } from "../../engine/sync-run.js";
+import { writeFileSync } from "node:fs";
+import { SyncError } from "../../errors.js";
+import { planTarget, runPlan } from "../../engine/sync-run.js";
+import { type SavedPlan, savePlan } from "../../plan/saved-plan.js";
 import { type CommandContext, readConfig } from "../context.js";
-import { planJson, renderPlan } from "../render.js";
+import { planJson, renderDrift, renderPlan } from "../render.js";
 import { renderPlanMarkdown } from "../render-markdown.js";
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
   format: "text" | "markdown";
+  out?: string;
+  refresh?: boolean;
 }
 
 export function registerPlan(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
@@ -14,15 +19,29 @@ export function registerPlan(program: Command, run: (command: Command, action: (
     .command("plan")
     .description("pull from Okta, diff against the snapshot, print the operations (writes nothing)")
     .option("--detailed-exitcode", "exit 2 when changes are pending, 0 when none")
+    .option("--out <file>", "also save the plan, with a fingerprint of the snapshot, for `sync --plan FILE`")
+    .option("--refresh", "re-read Command's users and groups and plan against what it really holds (shows drift)")
     .addOption(new Option("--format <format>", "human output: text, or markdown for a ticket or pull request").choices(["text", "markdown"]).default("text"))
     .action((flags: PlanFlags, command: Command) =>
       run(command, async (context) => {
         const config = readConfig(context);
-        const { plan } = await runPlan(config, context.out.reporter());
-        if (context.options.json) context.out.printJson(planJson(plan));
-        else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan));
-        else context.out.print(renderPlan(context.out, plan));
+        if (flags.out !== undefined && flags.refresh) {
+          throw new SyncError("config", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
+        }
+        const { plan, fingerprint, drift } = await runPlan(config, context.out.reporter(), { refresh: flags.refresh === true });
+        if (flags.out !== undefined) writePlanFile(flags.out, savePlan(plan, fingerprint, planTarget(config), new Date()));
+        if (context.options.json) context.out.printJson({ ...planJson(plan, drift), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
+        else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
+        else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
         return flags.detailedExitcode === true && plan.operations.length > 0 ? 2 : 0;
       }),
     );
+}
+
+function writePlanFile(path: string, saved: SavedPlan): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  } catch (error) {
+    throw new SyncError("config", `cannot write the plan to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }

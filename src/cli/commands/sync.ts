@@ -1,19 +1,36 @@
+import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import type { DeactivationLimit } from "../../config/types.js";
-import { errorMessage } from "../../errors.js";
-import { runSync, type SyncResult } from "../../engine/sync-run.js";
+import type { Limit } from "../../config/types.js";
+import { errorMessage, SyncError } from "../../errors.js";
+import { runSync, type Selection, type SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, operationTarget, summarize } from "../../model.js";
+import { checkMetricsDirectory, publishMetrics, RunMetrics } from "../../metrics/index.js";
+import { parseSavedPlan } from "../../plan/saved-plan.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { reportError } from "../report-error.js";
-import { auditFields, planJson, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
+import { auditFields, driftJson, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
-interface SyncFlags {
+export interface SyncFlags {
   dryRun?: boolean;
   force?: boolean;
-  maxDeactivations?: DeactivationLimit;
+  maxDeactivations?: Limit;
+  plan?: string;
+  refresh?: boolean;
+  user?: string[];
+  metricsFile?: string;
+  pushgateway?: string;
 }
 
-export function parseLimit(value: string): DeactivationLimit {
+/** The metrics flags, on every command that applies changes. */
+export function addMetricsOptions(command: Command): Command {
+  return command
+    .option("--metrics-file <path>", "write Prometheus metrics of the run to this file (atomically), for node_exporter's textfile collector")
+    .option("--pushgateway <url>", "push Prometheus metrics of the run to this Pushgateway");
+}
+
+export type Runner = (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>;
+
+export function parseLimit(value: string): Limit {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
   if (match === null) throw new InvalidArgumentError("must be a count (e.g. 25) or a percent (e.g. 10%)");
   const number = Number(match[1]);
@@ -25,58 +42,96 @@ export function parseLimit(value: string): DeactivationLimit {
   return { kind: "count", value: number };
 }
 
-export function registerSync(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
-  program
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerSync(program: Command, run: Runner): void {
+  const command = program
     .command("sync")
     .description("pull, diff, check safety limits, and apply the changes to Command")
     .option("--dry-run", "compute and print the plan, write nothing")
     .option("--force", "apply even when a safety limit would refuse the plan")
     .option("--max-deactivations <N|P%>", "deactivation limit for this run (count or percent)", parseLimit)
-    .action((flags: SyncFlags, command: Command) =>
-      run(command, async (context) => {
-        const config = readConfig(context);
-        const controller = new AbortController();
-        const stop = (signal: NodeJS.Signals) => {
-          if (controller.signal.aborted) process.exit(130);
-          context.out.log("warn", `${signal} received: finishing the requests in flight, then stopping (send again to stop at once)`);
-          controller.abort();
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-        try {
-          const result = await runSync(
-            config,
-            {
-              command: "sync",
-              dryRun: flags.dryRun === true,
-              force: flags.force === true,
-              maxDeactivations: flags.maxDeactivations,
-              signal: controller.signal,
-              onRunStarted: (runId) => {
-                context.out.runId = runId;
-              },
-              // An audit line per operation; in pretty logs only with --verbose, as a first sync
-              // of a large org would otherwise flood the terminal.
-              onOutcome: ({ operation, outcome, error }) => {
-                const level = outcome === "failed" ? "warn" : context.out.logFormat === "json" ? "info" : "debug";
-                context.out.log(level, `${operation.type} ${operationTarget(operation)}: ${outcome}`, auditFields(operation, outcome, error));
-              },
-            },
-            context.out.reporter(),
-          );
-          return report(context, result);
-        } catch (error) {
-          // A script reading --json gets a result even when the run could not start or finish.
-          if (context.options.json) {
-            context.out.printJson({ status: "failed", runId: null, summary: emptySummary(), failed: [], warnings: [], error: errorMessage(error) });
-          }
-          throw error;
-        } finally {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
+    .option("--plan <file>", "apply a plan saved with `plan --out` instead of pulling from Okta")
+    .option("--refresh", "re-read Command's users and groups first and repair any drift")
+    .option("--user <login-or-id>", "provision just this Okta user now (repeatable)", collect);
+  addMetricsOptions(command).action((flags: SyncFlags, command: Command) =>
+      run(command, (context) => {
+        if (flags.plan !== undefined && (flags.refresh || flags.user !== undefined)) {
+          throw new SyncError("config", "--plan applies a saved plan as it is: it cannot be combined with --refresh or --user");
         }
+        return syncAction(context, "sync", flags, flags.user === undefined ? undefined : { users: flags.user });
       }),
     );
+}
+
+/** Runs a sync (or a backfill) with graceful stops on SIGINT/SIGTERM, and reports it. */
+export async function syncAction(context: CommandContext, commandName: string, flags: SyncFlags, selection: Selection | undefined): Promise<number> {
+  const config = readConfig(context);
+  const saved = flags.plan === undefined ? undefined : parseSavedPlan(readPlanFile(flags.plan), flags.plan);
+  if (flags.metricsFile !== undefined) await checkMetricsDirectory(flags.metricsFile);
+  const metrics = flags.metricsFile !== undefined || flags.pushgateway !== undefined ? new RunMetrics() : undefined;
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    context.out.log("warn", `${signal} received: finishing the requests in flight, then stopping (send again to stop at once)`);
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    const result = await runSync(
+      config,
+      {
+        command: commandName,
+        dryRun: flags.dryRun === true,
+        force: flags.force === true,
+        maxDeactivations: flags.maxDeactivations,
+        refresh: flags.refresh === true,
+        ...(selection === undefined ? {} : { selection }),
+        ...(saved === undefined ? {} : { saved }),
+        signal: controller.signal,
+        ...(metrics === undefined ? {} : { metrics }),
+        onRunStarted: (runId) => {
+          context.out.runId = runId;
+        },
+        // An audit line per operation; in pretty logs only with --verbose, as a first sync of a
+        // large org would otherwise flood the terminal.
+        onOutcome: ({ operation, outcome, error }) => {
+          const level = outcome === "failed" ? "warn" : context.out.logFormat === "json" ? "info" : "debug";
+          context.out.log(level, `${operation.type} ${operationTarget(operation)}: ${outcome}`, auditFields(operation, outcome, error));
+        },
+      },
+      context.out.reporter(),
+    );
+    return report(context, result);
+  } catch (error) {
+    // A script reading --json gets a result even when the run could not start or finish.
+    if (context.options.json) {
+      context.out.printJson({ status: "failed", runId: context.out.runId ?? null, summary: emptySummary(), failed: [], warnings: [], error: errorMessage(error) });
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    const text = metrics?.text();
+    if (text !== undefined) {
+      // Metrics are a report on the run: failing to write them is a warning, not a failed run.
+      const problems = await publishMetrics(text, {
+        ...(flags.metricsFile === undefined ? {} : { file: flags.metricsFile }),
+        ...(flags.pushgateway === undefined ? {} : { pushgateway: flags.pushgateway }),
+        push: { timeoutMs: 10_000 },
+      });
+      for (const problem of problems) context.out.log("warn", problem.message);
+    }
+  }
+}
+
+function readPlanFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SyncError("config", `cannot read the saved plan ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+  }
 }
 
 function report(context: CommandContext, result: SyncResult): number {
@@ -85,8 +140,17 @@ function report(context: CommandContext, result: SyncResult): number {
   switch (result.kind) {
     case "dry-run": {
       if (json) {
-        out.printJson({ status: "succeeded", dryRun: true, runId: null, summary: summarize(result.plan.operations), failed: [], warnings: result.plan.warnings, operations: result.plan.operations });
-      } else out.print(`${renderPlan(out, result.plan, "Dry run")}\n\nDry run: nothing was written.`);
+        out.printJson({
+          status: "succeeded",
+          dryRun: true,
+          runId: null,
+          summary: summarize(result.plan.operations),
+          failed: [],
+          warnings: result.plan.warnings,
+          drift: driftJson(result.drift),
+          operations: result.plan.operations,
+        });
+      } else out.print(`${[...renderDrift(out, result.drift), renderPlan(out, result.plan, "Dry run")].join("\n")}\n\nDry run: nothing was written.`);
       return 0;
     }
     case "refused": {
@@ -97,11 +161,12 @@ function report(context: CommandContext, result: SyncResult): number {
           summary: emptySummary(),
           failed: [],
           warnings: result.plan.warnings,
+          drift: driftJson(result.drift),
           violations: result.violations.map((v) => ({ rule: v.rule, limit: v.limit, planned: v.planned, message: v.message })),
           plan: planJson(result.plan),
         });
       } else {
-        out.print(renderPlan(out, result.plan));
+        out.print([...renderDrift(out, result.drift), renderPlan(out, result.plan)].join("\n"));
         out.print(["", out.style("red", "Refused: nothing was written."), ...result.violations.map((v) => `  ${v.message}`)].join("\n"));
       }
       for (const violation of result.violations) out.log("error", `safety limit: ${violation.message}`);
@@ -111,9 +176,9 @@ function report(context: CommandContext, result: SyncResult): number {
       const status = result.status === "interrupted" ? "failed" : result.status;
       const warnings = result.status === "interrupted" ? [...result.warnings, "the run was interrupted before every operation was applied"] : result.warnings;
       if (json) {
-        out.printJson({ status, runId: result.runId, summary: result.applied, failed: result.failed, warnings });
+        out.printJson({ status, runId: result.runId, summary: result.applied, failed: result.failed, warnings, drift: driftJson(result.drift) });
       } else {
-        const lines = [renderPlan(out, { operations: result.plan.operations, warnings: [] })];
+        const lines = [...renderDrift(out, result.drift), renderPlan(out, { operations: result.plan.operations, warnings: [] })];
         if (result.plan.operations.length > 0) {
           lines.push("", out.style("bold", `Sync ${status} (run ${result.runId})`), ...summaryTable(result.applied, "applied"));
         }
