@@ -234,6 +234,7 @@ class ApplyRun {
   private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes, replaced?: string): Promise<{ id: string }> {
     if (this.options.lookupBeforeCreate) {
       const existing = await this.target.findUserByUserName(userName);
+      if (existing !== undefined) refuseForeign(existing, oktaId, userName);
       if (existing !== undefined && existing.id !== replaced) {
         await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
         this.adopted += 1;
@@ -249,9 +250,9 @@ class ApplyRun {
       const byExternalId = byName === undefined ? await this.target.findUserByExternalId(oktaId) : undefined;
       const existing = byName ?? (byExternalId?.id === replaced ? undefined : byExternalId);
       if (existing === undefined) throw error;
+      refuseForeign(existing, oktaId, userName);
       await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
-      const previous = existing.externalId !== undefined && existing.externalId !== oktaId ? ` (it was linked to ${existing.externalId})` : "";
-      this.warnings.push(`${userName} already existed in Command; linked to it and updated it${previous}`);
+      this.warnings.push(`${userName} already existed in Command; linked to it and updated it`);
       return { id: existing.id };
     }
   }
@@ -394,4 +395,19 @@ class ApplyRun {
     const warnings = this.adopted > 0 ? [`linked ${this.adopted} users that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
     return { status, applied: this.applied, failed: this.failed, warnings, fatal: this.fatal };
   }
+}
+
+/**
+ * A Command user whose externalId names another source is someone else's record: taking it over
+ * could hand one person's access to another, so it is refused, never guessed.
+ */
+function refuseForeign(existing: { externalId: string | undefined; userName: string }, oktaId: string, userName: string): void {
+  if (existing.externalId === undefined || existing.externalId === "" || existing.externalId === oktaId) return;
+  throw new RemoteError({
+    side: "command",
+    method: "POST",
+    url: "/Users",
+    status: 409,
+    detail: `${userName} already exists in Command as ${existing.userName}, linked to another source (externalId ${existing.externalId}); resolve it in Command, then rerun`,
+  });
 }

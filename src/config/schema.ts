@@ -180,16 +180,17 @@ function retention() {
   });
 }
 
-/** `sync.refreshEvery`: a duration such as 24h; 0 or `never` turns it off. */
+/** `sync.refreshEvery`: a duration such as 30m or 24h; 0 or `never` turns it off. */
 function refreshEvery() {
+  const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
   return z.unknown().transform((value, ctx): number => {
     if (value === "never" || value === 0 || value === "0") return 0;
-    const parsed = parseRetention(value);
-    if ("problem" in parsed) {
+    const match = typeof value === "string" ? /^\s*(\d+)\s*([smhdw])\s*$/.exec(value) : null;
+    if (match === null || Number(match[1]) === 0) {
       ctx.addIssue("must be a duration such as 6h or 24h (or never)");
       return 0;
     }
-    return parsed.ms;
+    return Number(match[1]) * units[match[2]!]!;
   });
 }
 
