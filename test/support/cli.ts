@@ -47,9 +47,15 @@ export function runCli(args: string[], options: { env: Record<string, string>; c
   });
 }
 
-/** A fresh working directory with a config.yaml (written as given) in it. */
+/**
+ * A fresh working directory with a config.yaml in it. Pacing of Command requests is off unless
+ * the test sets it: the emulator has no limit unless asked, and pacing has tests of its own.
+ */
 export function workdir(config: Record<string, unknown> | undefined): string {
   const dir = mkdtempSync(join(tmpdir(), "ocs-e2e-"));
-  if (config !== undefined) writeFileSync(join(dir, "config.yaml"), stringify(config));
+  if (config !== undefined) {
+    const command = (config.command ?? {}) as Record<string, unknown>;
+    writeFileSync(join(dir, "config.yaml"), stringify({ ...config, command: { requestsPerMinute: 0, ...command } }));
+  }
   return dir;
 }
