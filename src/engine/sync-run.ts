@@ -3,7 +3,7 @@
  * run recorded in the snapshot's run log. Nothing here writes to stdout or stderr.
  */
 import { applyPlan, type FailedOperation } from "../apply/applier.js";
-import type { OperationOutcome, RunStatus, SnapshotStore } from "../apply/ports.js";
+import type { OperationOutcome, RunStatus } from "../apply/ports.js";
 import type { Config, Limit } from "../config/types.js";
 import { errorMessage, SyncError } from "../errors.js";
 import { type DesiredState, emptySummary, type Operation, type Plan, type Snapshot, type Summary } from "../model.js";

@@ -130,8 +130,9 @@ function isTimeout(error: unknown): boolean {
   return (error instanceof Error && error.name === "TimeoutError") || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }
 
-function isFilterRefusal(error: unknown): boolean {
-  return error instanceof RemoteError && ((error.status === 400 && error.code === "invalidFilter") || error.status === 501);
+/** A server that does not do filters: 400 invalidFilter (or a bare 400 to a filtered GET), or 501. */
+export function isFilterRefusal(error: unknown): boolean {
+  return error instanceof RemoteError && ((error.status === 400 && (error.code === "invalidFilter" || error.code === undefined)) || error.status === 501);
 }
 
 export function createScimClient(options: ScimClientOptions): ScimClient {

@@ -4,15 +4,10 @@
  * answered by listing everything and matching here.
  */
 import type { RemoteGroup, RemoteUser, ScimLookups, ScimTarget } from "../apply/ports.js";
-import { RemoteError } from "../errors.js";
 import { filterLiteral } from "./attribute-path.js";
-import type { ScimClient } from "./client.js";
+import { isFilterRefusal, type ScimClient } from "./client.js";
 
 type Lister = Pick<ScimClient, "listUsers" | "listGroups">;
-
-function isFilterRefusal(error: unknown): boolean {
-  return error instanceof RemoteError && ((error.status === 400 && (error.code === "invalidFilter" || error.code === undefined)) || error.status === 501);
-}
 
 async function first<T>(items: AsyncIterable<T>, match: (item: T) => boolean): Promise<T | undefined> {
   for await (const item of items) if (match(item)) return item;
