@@ -275,6 +275,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
 
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
     let doneUnits = 0;
+    const applyStarted = Date.now();
     const result = await applyPlan(plan, snapshot, client, store, {
       runId,
       concurrency: config.command.concurrency,
@@ -283,7 +284,9 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onProgress: ({ done, total }) => {
         doneUnits = done;
-        reporter.progress(`Applying to Command: ${done} of ${total} operations`);
+        const seconds = (Date.now() - applyStarted) / 1000;
+        const rate = seconds >= 1 ? `, ${Math.round((done / seconds) * 60)}/min` : "";
+        reporter.progress(`Applying to Command: ${done} of ${total} operations${rate}`);
       },
       onOutcome: (event) => {
         options.metrics?.onOutcome(event);

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandEmulatorOptions } from "../../src/emulators/command-emulator.js";
-import { addGroupMember, listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { addGroupMember, listAssignedUsers, setUserStatus, updateProfile } from "../../src/emulators/org-generator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
@@ -101,22 +101,30 @@ describe("drift", () => {
   beforeEach(() => setup());
 
   it("plan --refresh shows what changed in Command apart from Okta's changes, and sync --refresh repairs all of it", async () => {
+    const leaver = assigned()[5]!.user;
+    expect((await cli("sync")).code).toBe(0);
+    setUserStatus(sandbox.org, leaver.id, "DEPROVISIONED");
     expect((await cli("sync")).code).toBe(0);
     const [g0] = sandbox.org.groups;
     const store = openSnapshotStore(join(dir!, "state.db"), { readonly: true });
     const snap = store.load();
     store.close();
-    const [u1, u2, u3] = snap.users;
+    const active = snap.users.filter((u) => u.active);
     const scimGroup0 = snap.groups.find((g) => g.oktaId === g0!.id)!;
     const g1 = snap.groups.find((g) => g.oktaId !== g0!.id)!;
+    const [u1, u2] = active;
+    const outsider = active.find((u) => !scimGroup0.members.includes(u.oktaId) && u !== u1 && u !== u2)!;
+    const leaverLink = snap.users.find((u) => u.oktaId === leaver.id)!;
     sandbox.command.updateUserDirect(u1!.scimId, { title: "Changed by hand" });
     sandbox.command.deleteUserDirect(u2!.scimId);
-    sandbox.command.updateGroupDirect(scimGroup0.scimId, { memberIds: [...sandbox.command.getGroup(scimGroup0.scimId)!.members.map((m) => m.value).slice(1), u3!.scimId] });
+    sandbox.command.updateUserDirect(leaverLink.scimId, { active: true });
+    const members = sandbox.command.getGroup(scimGroup0.scimId)!.members.map((m) => m.value);
+    sandbox.command.updateGroupDirect(scimGroup0.scimId, { memberIds: [...members.slice(1), outsider.scimId] });
     sandbox.command.deleteGroupDirect(g1.scimId);
     sandbox.command.resetLog();
     const looked = await json("plan", "--refresh");
     const drift = (looked.body.drift as { kind: string }[]).map((d) => d.kind);
-    expect(drift).toEqual(expect.arrayContaining(["userChanged", "userDeleted", "membersRemoved", "groupDeleted"]));
+    expect([...new Set(drift)].sort()).toEqual(["groupDeleted", "membersAdded", "membersRemoved", "userChanged", "userDeleted", "userReactivated"]);
     expect(sandbox.command.writeCount()).toBe(0);
     const plain = await json("plan");
     expect(plain.body.changes).toBe(false);
@@ -128,6 +136,8 @@ describe("drift", () => {
     expect(commandUsers().find((u) => u.externalId === u1!.oktaId)?.title).not.toBe("Changed by hand");
     expect(commandUsers().some((u) => u.externalId === u2!.oktaId)).toBe(true);
     expect(sandbox.command.groups().some((g) => g.externalId === g1.oktaId)).toBe(true);
+    expect(sandbox.command.getUser(leaverLink.scimId)?.active).toBe(false);
+    expect(sandbox.command.getGroup(scimGroup0.scimId)!.members.map((m) => m.value)).not.toContain(outsider.scimId);
   });
 
   it("sync.refreshEvery makes a scheduled sync refresh on its own", async () => {

@@ -1,4 +1,8 @@
 /** Logs on stderr as an operator or a log pipeline sees them, through the built CLI. */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
@@ -49,6 +53,39 @@ describe("logs", () => {
     const quiet = await runCli(["plan", "--quiet"], { env, cwd: dir });
     expect(quiet.stderr).toBe("");
     expect(quiet.stdout).toContain("No changes");
+  });
+
+  it("sync --metrics-file writes Prometheus metrics of the run, and --pushgateway pushes them", async () => {
+    const received: { method?: string; url?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on("end", () => {
+        received.push({ method: req.method, url: req.url, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      updateProfile(sandbox.org, listAssignedUsers(sandbox.org)[2]!.user.id, { title: "Metered" });
+      const file = join(dir, "okta_command_sync.prom");
+      const result = await runCli(["sync", "--metrics-file", file, "--pushgateway", `http://127.0.0.1:${port}`], { env, cwd: dir });
+      expect(result.code).toBe(0);
+      const text = readFileSync(file, "utf8");
+      expect(text).toMatch(/^okta_command_sync_last_run_success 1$/m);
+      expect(text).toMatch(/^okta_command_sync_last_success_timestamp_seconds \d+/m);
+      expect(text).toMatch(/^okta_command_sync_operations\{type="updateUser",outcome="succeeded"\} 1$/m);
+      expect(text).toMatch(/^okta_command_sync_http_requests\{side="command",code="2xx"\} [1-9]/m);
+      expect(text).toMatch(/^okta_command_sync_users_in_scope \d+/m);
+      expect(received).toEqual([{ method: "PUT", url: "/metrics/job/okta_command_sync", body: text }]);
+      const missing = await runCli(["sync", "--metrics-file", join(dir, "no-such-dir", "x.prom")], { env, cwd: dir });
+      expect(missing.code).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it("plan --format markdown prints a Markdown table ready for a ticket", async () => {
