@@ -13,13 +13,16 @@ import { DEFAULT_SCOPES } from "../config/schema.js";
 import type { Config } from "../config/types.js";
 import { ConfigError, errorMessage, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { createOktaClient, type OktaConnection } from "../okta/client.js";
+import { pullDesiredState } from "./pull-desired.js";
+import { silentReporter } from "./reporter.js";
 import { listAssignedGroups, resolvePushGroup } from "../okta/pull.js";
 import { OktaTokenError } from "../okta/request-executor.js";
 import { createScimClient, type ScimClient } from "../scim/client.js";
 import { openSnapshotStore, SCHEMA_VERSION, type SqliteSnapshotStore } from "../store/index.js";
 
 export type CheckSide = "config" | "okta" | "command" | "snapshot";
-export type CheckStatus = "pass" | "fail" | "skip";
+/** `warn`: works, but something deserves a look (it does not fail the check run). */
+export type CheckStatus = "pass" | "warn" | "fail" | "skip";
 
 export interface CheckResult {
   /** Stable identifier, e.g. `okta.app` or `okta.group:Engineering`. */
@@ -51,7 +54,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const SYNC_COMMANDS = new Set(["sync"]);
 
 export function allPassed(checks: readonly CheckResult[]): boolean {
-  return checks.every((check) => check.status === "pass");
+  return checks.every((check) => check.status === "pass" || check.status === "warn");
 }
 
 // --- durations ----------------------------------------------------------------------------------
@@ -172,7 +175,31 @@ export async function runChecks(config: Config, options: CheckOptions = {}): Pro
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const remote = options.skipRemote === true ? [] : await Promise.all([checkOkta(config, timeoutMs), checkCommand(config, timeoutMs)]);
-  return [...remote.flat(), ...checkSnapshot(config, options.maxAgeMs, now)];
+  const okta = remote[0] ?? [];
+  const domains = options.skipRemote === true || config.command.domains.length === 0 || okta.some((c) => c.status === "fail") ? [] : [await checkDomains(config)];
+  return [...okta, ...domains, ...(remote[1] ?? []), ...checkSnapshot(config, options.maxAgeMs, now)];
+}
+
+// --- SSO domains --------------------------------------------------------------------------------
+
+/** Users whose email domain is not registered in Command cannot sign in with SSO. */
+async function checkDomains(config: Config): Promise<CheckResult> {
+  const base = { id: "okta.domains", side: "okta" as const, name: "users in SSO domains" };
+  try {
+    const desired = await pullDesiredState({ ...config, users: { ...config.users, outsideDomains: "warn" } }, silentReporter);
+    const allowed = new Set(config.command.domains);
+    const outside = desired.users.filter((u) => !allowed.has(u.userName.slice(u.userName.lastIndexOf("@") + 1).toLowerCase()));
+    if (outside.length === 0) return { ...base, status: "pass", detail: `all ${desired.users.length} assigned users are in ${config.command.domains.join(", ")}` };
+    const shown = outside.slice(0, 5).map((u) => u.userName).join(", ") + (outside.length > 5 ? `, and ${outside.length - 5} more` : "");
+    return {
+      ...base,
+      status: "warn",
+      detail: `${outside.length} of ${desired.users.length} assigned users are outside ${config.command.domains.join(", ")} and cannot sign in to Command with SSO: ${shown}`,
+      fix: "register their domains for the org in Command, correct their emails in Okta, or set users.outsideDomains: skip",
+    };
+  } catch (error) {
+    return { ...base, status: "fail", detail: `could not read the app's users: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 // --- Okta ---------------------------------------------------------------------------------------

@@ -245,6 +245,10 @@ describe("SSO domains", () => {
     updateProfile(sandbox.org, person.user.id, { login: "guest@partner.example", email: "guest@partner.example" });
     const planned = await json("plan");
     expect(planned.body.warnings.join("\n")).toMatch(/1 user\(s\) outside command.domains \(example.com\): they cannot sign in to Command with SSO: guest@partner.example/);
+    const checked = await cli("check", "--json");
+    expect(checked.code).toBe(0);
+    const domainCheck = (JSON.parse(checked.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks.find((c) => c.id === "okta.domains");
+    expect(domainCheck).toMatchObject({ status: "warn", detail: expect.stringContaining("cannot sign in to Command with SSO: guest@partner.example") });
     writeConfig({ command: { domains: ["example.com"] }, users: { outsideDomains: "skip" } });
     const result = await json("sync");
     expect(result.code).toBe(0);

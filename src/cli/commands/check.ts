@@ -79,6 +79,7 @@ const SIDE_TITLES: Record<CheckSide, string> = {
 
 const MARKS: Record<CheckResult["status"], { text: string; style: "green" | "red" | "yellow" }> = {
   pass: { text: "pass", style: "green" },
+  warn: { text: "warn", style: "yellow" },
   fail: { text: "FAIL", style: "red" },
   skip: { text: "skip", style: "yellow" },
 };
@@ -97,12 +98,13 @@ export function renderChecks(out: Output, checks: readonly CheckResult[]): strin
     }
     const mark = MARKS[check.status];
     lines.push(`  ${check.name.padEnd(width)}  ${out.style(mark.style, mark.text)}  ${check.detail}`);
-    if (check.status === "fail" && check.fix !== undefined) lines.push(`${indent}${out.style("cyan", "fix:")} ${check.fix}`);
+    if ((check.status === "fail" || check.status === "warn") && check.fix !== undefined) lines.push(`${indent}${out.style("cyan", "fix:")} ${check.fix}`);
   }
   const failed = checks.filter((c) => c.status === "fail").length;
   const skipped = checks.filter((c) => c.status === "skip").length;
   lines.push("");
-  if (allPassed(checks)) lines.push(out.style("green", `All ${checks.length} checks passed.`));
+  const warned = checks.filter((c) => c.status === "warn").length;
+  if (allPassed(checks)) lines.push(out.style("green", `All ${checks.length} checks passed${warned > 0 ? ` (${warned} with a warning)` : ""}.`));
   else {
     const parts = [`${failed} of ${checks.length} checks failed`, ...(skipped > 0 ? [`${skipped} skipped`] : [])];
     lines.push(out.style("red", `${parts.join(", ")}.`));
