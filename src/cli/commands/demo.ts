@@ -40,7 +40,8 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
   try {
     const checked = validateConfig({
       okta: { orgUrl: sandbox.okta.url, appId: sandbox.org.app.id, token: sandbox.oktaToken },
-      command: { scimUrl: sandbox.command.url, token: sandbox.commandToken },
+      // The emulator has no rate limit: no pacing, so the demo takes seconds.
+      command: { scimUrl: sandbox.command.url, token: sandbox.commandToken, requestsPerMinute: 0 },
       groups: { push: sandbox.groupNames },
       state: { path: join(dir, "demo.db") },
     });
