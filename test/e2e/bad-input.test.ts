@@ -101,6 +101,21 @@ describe("bad responses from Command", () => {
     expect(new Set(command.users().map((u) => u.externalId)).size).toBe(command.users().length);
   });
 
+  it("a run in which every operation failed is a failure (exit 1, status failed), not a success", async () => {
+    command.injectFault({ match: { method: "POST" }, times: Number.POSITIVE_INFINITY, status: 500 });
+    const result = await sync("--json");
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.stdout);
+    expect(body.status).toBe("failed");
+    expect(Object.values(body.summary as Record<string, number>).every((n) => n === 0)).toBe(true);
+    const store = openSnapshotStore(join(dir, "state.db"), { readonly: true });
+    try {
+      expect(store.listRuns(1)[0]?.status).toBe("failed");
+    } finally {
+      store.close();
+    }
+  });
+
   it("a user whose email cannot be mapped is skipped with a warning and does not block the others", async () => {
     const victim = listAssignedUsers(sandbox.org)[0]!.user;
     const email = victim.profile.email;
