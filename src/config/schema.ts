@@ -76,8 +76,6 @@ export function parseLimit(value: unknown): Limit | undefined {
   return amount <= 100 ? { kind: "percent", value: amount } : undefined;
 }
 
-export const parseDeactivationLimit = parseLimit;
-
 /**
  * `0.5`, `"0.5"` or `"50%"` -> 0.5. YAML keeps numbers such as `0.50` as text (see load.ts), so
  * decimal text is read as a number too. Undefined when it is neither, or outside `[min, 1]`;

@@ -15,7 +15,6 @@ export type OktaAuth =
 
 /** A limit per run: a count, or a percent of what the snapshot holds. */
 export type Limit = { kind: "count"; value: number } | { kind: "percent"; value: number };
-export type DeactivationLimit = Limit;
 
 /** How requests that fail in passing (429, 5xx, resets, timeouts) are retried, on both sides. */
 export interface RetryConfig {

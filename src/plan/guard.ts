@@ -29,11 +29,6 @@ export function allowed(rule: SafetyRule, limit: Limit, base: number): number {
   return Math.max(FLOORS[rule], Math.floor((limit.value / 100) * base));
 }
 
-/** Kept for callers that only know the deactivation rule. */
-export function allowedDeactivations(limit: Limit, activeUsers: number): number {
-  return allowed("maxDeactivations", limit, activeUsers);
-}
-
 const NOUNS: Record<SafetyRule, { verb: string; base: string }> = {
   maxDeactivations: { verb: "deactivates", base: "active users" },
   maxGroupDeletes: { verb: "deletes", base: "groups" },

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
+import { parseLimit as parseConfigLimit } from "../../config/schema.js";
 import type { Limit } from "../../config/types.js";
 import { errorMessage, SyncError } from "../../errors.js";
 import { runSync, type Selection, type SyncResult } from "../../engine/sync-run.js";
@@ -30,16 +31,11 @@ export function addMetricsOptions(command: Command): Command {
 
 export type Runner = (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>;
 
+/** `--max-deactivations`: the same count-or-percent rule as `safety.maxDeactivations`. */
 export function parseLimit(value: string): Limit {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
-  if (match === null) throw new InvalidArgumentError("must be a count (e.g. 25) or a percent (e.g. 10%)");
-  const number = Number(match[1]);
-  if (match[2] === "%") {
-    if (number > 100) throw new InvalidArgumentError("a percent must be between 0% and 100%");
-    return { kind: "percent", value: number };
-  }
-  if (!Number.isInteger(number)) throw new InvalidArgumentError("a count must be a whole number");
-  return { kind: "count", value: number };
+  const limit = parseConfigLimit(value.trim());
+  if (limit === undefined) throw new InvalidArgumentError("must be a count (e.g. 25) or a percent from 0% to 100% (e.g. 10%)");
+  return limit;
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
