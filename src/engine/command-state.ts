@@ -6,7 +6,7 @@ import { mappedPaths } from "../okta/mapping.js";
 import { createScimClient, type ScimClient } from "../scim/client.js";
 import { withLookups } from "../scim/lookups.js";
 import type { ResponseListener } from "../metrics/http-event.js";
-import type { Reporter } from "./reporter.js";
+import { type Reporter, reportWait } from "./reporter.js";
 
 /** Page size of full reads; Okta's own client pages Command by 100. */
 export const COMMAND_PAGE_SIZE = 100;
@@ -24,10 +24,7 @@ export function openCommand(config: Config, reporter: Reporter, signal?: AbortSi
       attributePaths: mappedPaths({ attributes: config.attributes, phoneType: config.users.phoneType }),
       retry: config.retry,
       requestsPerMinute: config.command.requestsPerMinute,
-      onWait: (event) => {
-        reporter.progress(event.message);
-        reporter.debug(event.message);
-      },
+      onWait: reportWait(reporter),
       ...(signal === undefined ? {} : { signal }),
       ...(onResponse === undefined ? {} : { onResponse }),
     }),

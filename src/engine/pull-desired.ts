@@ -4,7 +4,7 @@ import type { DesiredState } from "../model.js";
 import { buildDesiredState } from "../okta/desired-state.js";
 import { pullFromOkta } from "../okta/pull.js";
 import type { ResponseListener } from "../metrics/http-event.js";
-import type { Reporter } from "./reporter.js";
+import { type Reporter, reportWait } from "./reporter.js";
 
 export async function pullDesiredState(config: Config, reporter: Reporter, signal?: AbortSignal, onResponse?: ResponseListener): Promise<DesiredState> {
   reporter.step("Reading the app's users and groups from Okta");
@@ -26,10 +26,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, signa
     }, {
       retry: config.retry,
       maxRateShare: config.okta.maxRateShare,
-      onWait: (event) => {
-        reporter.progress(event.message);
-        reporter.debug(event.message);
-      },
+      onWait: reportWait(reporter),
       ...(signal === undefined ? {} : { signal }),
       ...(onResponse === undefined ? {} : { onResponse }),
     });

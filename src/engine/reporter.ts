@@ -25,3 +25,11 @@ export const silentReporter: Reporter = {
   warn() {},
   debug() {},
 };
+
+/** A rate-limit or retry wait: shown as progress, and logged with --verbose. */
+export function reportWait(reporter: Reporter): (event: { message: string }) => void {
+  return (event) => {
+    reporter.progress(event.message);
+    reporter.debug(event.message);
+  };
+}

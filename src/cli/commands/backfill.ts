@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SyncError } from "../../errors.js";
-import { addMetricsOptions, collect, parseLimit, type Runner, type SyncFlags, syncAction } from "./sync.js";
+import { addApplyOptions, collect, type Runner, type SyncFlags, syncAction } from "./sync.js";
 
 interface BackfillFlags extends SyncFlags {
   group?: string[];
@@ -10,11 +10,8 @@ export function registerBackfill(program: Command, run: Runner): void {
   const command = program
     .command("backfill")
     .description("push just these Okta groups and their assigned members now (even groups not in groups.push)")
-    .option("--group <name-or-id>", "an Okta group name or id (repeatable)", collect)
-    .option("--dry-run", "compute and print the plan, write nothing")
-    .option("--force", "apply even when a safety limit would refuse the plan")
-    .option("--max-deactivations <N|P%>", "deactivation limit for this run (count or percent)", parseLimit);
-  addMetricsOptions(command).action((flags: BackfillFlags, command: Command) =>
+    .option("--group <name-or-id>", "an Okta group name or id (repeatable)", collect);
+  addApplyOptions(command).action((flags: BackfillFlags, command: Command) =>
       run(command, (context) => {
         if (flags.group === undefined || flags.group.length === 0) {
           throw new SyncError("config", "backfill needs at least one --group NAME_OR_ID");

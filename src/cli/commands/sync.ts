@@ -22,9 +22,12 @@ export interface SyncFlags {
   pushgateway?: string;
 }
 
-/** The metrics flags, on every command that applies changes. */
-export function addMetricsOptions(command: Command): Command {
+/** The flags of every command that applies changes: dry run, safety overrides, metrics. */
+export function addApplyOptions(command: Command): Command {
   return command
+    .option("--dry-run", "compute and print the plan, write nothing")
+    .option("--force", "apply even when a safety limit would refuse the plan")
+    .option("--max-deactivations <N|P%>", "deactivation limit for this run (count or percent)", parseLimit)
     .option("--metrics-file <path>", "write Prometheus metrics of the run to this file (atomically), for node_exporter's textfile collector")
     .option("--pushgateway <url>", "push Prometheus metrics of the run to this Pushgateway");
 }
@@ -44,13 +47,10 @@ export function registerSync(program: Command, run: Runner): void {
   const command = program
     .command("sync")
     .description("pull, diff, check safety limits, and apply the changes to Command")
-    .option("--dry-run", "compute and print the plan, write nothing")
-    .option("--force", "apply even when a safety limit would refuse the plan")
-    .option("--max-deactivations <N|P%>", "deactivation limit for this run (count or percent)", parseLimit)
     .option("--plan <file>", "apply a plan saved with `plan --out` instead of pulling from Okta")
     .option("--refresh", "re-read Command's users and groups first and repair any drift")
     .option("--user <login-or-id>", "provision just this Okta user now (repeatable)", collect);
-  addMetricsOptions(command).action((flags: SyncFlags, command: Command) =>
+  addApplyOptions(command).action((flags: SyncFlags, command: Command) =>
       run(command, (context) => {
         if (flags.plan !== undefined && (flags.refresh || flags.user !== undefined)) {
           throw new SyncError("config", "--plan applies a saved plan as it is: it cannot be combined with --refresh or --user");
