@@ -96,6 +96,13 @@ export interface RunRecord {
  * applier wraps the mutation and its operation record in `transaction` so each confirmed
  * operation is committed on its own.
  */
+export type PendingKind = "user" | "group";
+
+export interface PendingCreates {
+  users: Set<string>;
+  groups: Set<string>;
+}
+
 export interface SnapshotStore {
   load(): Snapshot;
   transaction<T>(fn: () => T): T;
@@ -110,6 +117,13 @@ export interface SnapshotStore {
   deleteGroup(oktaId: string): void;
   addGroupMembers(groupOktaId: string, userOktaIds: readonly string[]): void;
   removeGroupMembers(groupOktaId: string, userOktaIds: readonly string[]): void;
+
+  /** Mark creates about to be sent, so a crash before their commit leads to a lookup, not a duplicate. */
+  markPendingCreates(kind: PendingKind, oktaIds: readonly string[], runId: string): void;
+  /** Command refused the create: nothing was made. */
+  clearPendingCreate(kind: PendingKind, oktaId: string): void;
+  /** Creates that may have reached Command without being recorded (a run died in between). */
+  pendingCreates(): PendingCreates;
 
   beginRun(command: string, startedAt: Date): string;
   recordOperation(runId: string, record: OperationRecord): void;

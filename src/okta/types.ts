@@ -30,6 +30,8 @@ export interface OktaAppUserView {
 export interface OktaGroupView {
   id: string;
   name: string;
+  /** When Okta last changed the group's members; a group whose value did not move need not be re-read. */
+  lastMembershipUpdated?: string | undefined;
   /** Okta user ids of every member (assigned to the app or not); sorted, unique. */
   memberIds: string[];
 }

@@ -74,7 +74,37 @@ CREATE TABLE meta (
 ) STRICT, WITHOUT ROWID;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, description: "initial schema", sql: INITIAL }];
+const PULL_CACHE = `
+-- Creates sent to Command whose answer is not recorded yet (the process may have died in between):
+-- the next run looks these up in Command before creating them again. Every other create goes
+-- straight to POST, since the snapshot proves the record is new.
+CREATE TABLE pending_creates (
+  kind    TEXT NOT NULL CHECK (kind IN ('user', 'group')),
+  okta_id TEXT NOT NULL,
+  run_id  TEXT NOT NULL,
+  PRIMARY KEY (kind, okta_id)
+) STRICT, WITHOUT ROWID;
+
+-- What the last Okta pull read, so the next one re-reads only what moved: a group's members are
+-- read again only when its lastMembershipUpdated changed; an incremental run re-fetches only the
+-- users the System Log names.
+CREATE TABLE okta_groups (
+  okta_id                 TEXT PRIMARY KEY NOT NULL,
+  name                    TEXT NOT NULL,
+  last_membership_updated TEXT,
+  member_ids              TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE okta_app_users (
+  okta_id TEXT PRIMARY KEY NOT NULL,
+  view    TEXT NOT NULL
+) STRICT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: "initial schema", sql: INITIAL },
+  { version: 2, description: "pending creates and the Okta pull cache", sql: PULL_CACHE },
+];
 
 /** The schema version this code writes and understands. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -4,9 +4,10 @@
  * single query inside one read transaction, so it sees one consistent state.
  */
 import type Database from "better-sqlite3";
-import type { OperationRecord, RunRecord, SnapshotStore } from "../apply/ports.js";
+import type { OperationRecord, PendingCreates, PendingKind, RunRecord, SnapshotStore } from "../apply/ports.js";
 import { SyncError } from "../errors.js";
 import { compareStrings, type Snapshot, type SnapshotGroup, type SnapshotUser, type UserAttributes } from "../model.js";
+import { OktaCacheStore } from "./okta-cache.js";
 import { type RunResult, RunLog } from "./run-log.js";
 import { acquireRunLock, type LockOptions, type RunLock } from "./run-lock.js";
 
@@ -74,6 +75,11 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     ),
     deleteMeta: db.prepare<[string]>("DELETE FROM meta WHERE key = ?"),
+    markPending: db.prepare<[string, string, string]>(
+      "INSERT INTO pending_creates (kind, okta_id, run_id) VALUES (?, ?, ?) ON CONFLICT (kind, okta_id) DO UPDATE SET run_id = excluded.run_id",
+    ),
+    clearPending: db.prepare<[string, string]>("DELETE FROM pending_creates WHERE kind = ? AND okta_id = ?"),
+    pending: db.prepare<[], { kind: string; okta_id: string }>("SELECT kind, okta_id FROM pending_creates"),
   };
 }
 
@@ -86,6 +92,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private readonly runLog: RunLog;
   private readonly locks = new Set<RunLock>();
   private readonly statements: ReturnType<typeof prepareStatements>;
+  private cache: OktaCacheStore | undefined;
 
   constructor(db: Database.Database, options: { path: string; readonly: boolean }) {
     this.db = db;
@@ -147,6 +154,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
       const previous = s.userByScimId.get(user.scimId);
       if (previous !== undefined && previous !== user.oktaId) this.unlinkUser(previous);
       s.upsertUser.run(user.oktaId, user.scimId, user.userName, JSON.stringify(user.attributes), user.active ? 1 : 0);
+      s.clearPending.run("user", user.oktaId);
     });
   }
 
@@ -173,6 +181,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
       const previous = s.groupByScimId.get(group.scimId);
       if (previous !== undefined && previous !== group.oktaId) s.deleteGroup.run(previous);
       s.upsertGroup.run(group.oktaId, group.scimId, group.displayName);
+      s.clearPending.run("group", group.oktaId);
     });
   }
 
@@ -199,6 +208,31 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.transaction(() => {
       for (const userOktaId of userOktaIds) s.removeMember.run(groupOktaId, userOktaId);
     });
+  }
+
+  /**
+   * Record, in one transaction, that creates of these users or groups are about to be sent. The
+   * mark goes when the link is saved (`saveUser`, `saveGroup`) or cleared with `clearPendingCreate`.
+   */
+  markPendingCreates(kind: PendingKind, oktaIds: readonly string[], runId: string): void {
+    this.assertWritable();
+    if (oktaIds.length === 0) return;
+    this.transaction(() => {
+      for (const oktaId of oktaIds) this.statements.markPending.run(kind, oktaId, runId);
+    });
+  }
+
+  /** The create surely did not happen (Command refused it): nothing to look up next time. */
+  clearPendingCreate(kind: PendingKind, oktaId: string): void {
+    this.assertWritable();
+    this.statements.clearPending.run(kind, oktaId);
+  }
+
+  /** Creates that may have reached Command without being recorded. */
+  pendingCreates(): PendingCreates {
+    const pending: PendingCreates = { users: new Set(), groups: new Set() };
+    for (const row of this.statements.pending.all()) (row.kind === "user" ? pending.users : pending.groups).add(row.okta_id);
+    return pending;
   }
 
   beginRun(command: string, startedAt: Date): string {
@@ -285,6 +319,12 @@ export class SqliteSnapshotStore implements SnapshotStore {
         lock.release();
       },
     };
+  }
+
+  /** What the last Okta pull read (see OktaCacheStore). */
+  get oktaCache(): OktaCacheStore {
+    this.cache ??= new OktaCacheStore(this.db);
+    return this.cache;
   }
 
   getMeta(key: string): string | undefined {

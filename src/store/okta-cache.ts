@@ -1,0 +1,113 @@
+/**
+ * What the last Okta pull read, kept in the snapshot DB so the next pull re-reads only what
+ * moved: the push groups with their lastMembershipUpdated and member ids, and (for incremental
+ * runs) every assigned app user. Okta's side only: nothing here is a credential, and nothing here
+ * is what Command holds (that is the snapshot proper).
+ */
+import type Database from "better-sqlite3";
+import type { OktaAppUserView, OktaGroupView } from "../okta/types.js";
+
+interface GroupRow {
+  okta_id: string;
+  name: string;
+  last_membership_updated: string | null;
+  member_ids: string;
+}
+
+export class OktaCacheStore {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      groups: db.prepare<[], GroupRow>("SELECT okta_id, name, last_membership_updated, member_ids FROM okta_groups"),
+      upsertGroup: db.prepare<[string, string, string | null, string]>(
+        `INSERT INTO okta_groups (okta_id, name, last_membership_updated, member_ids) VALUES (?, ?, ?, ?)
+         ON CONFLICT (okta_id) DO UPDATE SET name = excluded.name,
+           last_membership_updated = excluded.last_membership_updated, member_ids = excluded.member_ids`,
+      ),
+      groupIds: db.prepare<[], string>("SELECT okta_id FROM okta_groups").pluck(),
+      deleteGroup: db.prepare<[string]>("DELETE FROM okta_groups WHERE okta_id = ?"),
+      appUsers: db.prepare<[], string>("SELECT view FROM okta_app_users").pluck(),
+      appUserIds: db.prepare<[], string>("SELECT okta_id FROM okta_app_users").pluck(),
+      countAppUsers: db.prepare<[], number>("SELECT count(*) FROM okta_app_users").pluck(),
+      upsertAppUser: db.prepare<[string, string]>(
+        `INSERT INTO okta_app_users (okta_id, view) VALUES (?, ?)
+         ON CONFLICT (okta_id) DO UPDATE SET view = excluded.view WHERE view <> excluded.view`,
+      ),
+      deleteAppUser: db.prepare<[string]>("DELETE FROM okta_app_users WHERE okta_id = ?"),
+      clearAppUsers: db.prepare("DELETE FROM okta_app_users"),
+      clearGroups: db.prepare("DELETE FROM okta_groups"),
+    };
+  }
+
+  /** The push groups as last read, by Okta id. */
+  loadGroups(): Map<string, OktaGroupView> {
+    const groups = new Map<string, OktaGroupView>();
+    for (const row of this.s.groups.all()) {
+      const memberIds: unknown = JSON.parse(row.member_ids);
+      if (!Array.isArray(memberIds) || !memberIds.every((id) => typeof id === "string")) continue;
+      groups.set(row.okta_id, {
+        id: row.okta_id,
+        name: row.name,
+        lastMembershipUpdated: row.last_membership_updated ?? undefined,
+        memberIds: memberIds as string[],
+      });
+    }
+    return groups;
+  }
+
+  /** Replace the cached groups with `groups` (groups no longer pushed are forgotten). */
+  saveGroups(groups: readonly OktaGroupView[]): void {
+    this.db.transaction(() => {
+      const keep = new Set(groups.map((g) => g.id));
+      for (const id of this.s.groupIds.all()) if (!keep.has(id)) this.s.deleteGroup.run(id);
+      for (const g of groups) this.s.upsertGroup.run(g.id, g.name, g.lastMembershipUpdated ?? null, JSON.stringify(g.memberIds));
+    }).immediate();
+  }
+
+  /** Every assigned app user as last read, by Okta user id; empty when none was kept. */
+  loadAppUsers(): Map<string, OktaAppUserView> {
+    const users = new Map<string, OktaAppUserView>();
+    for (const text of this.s.appUsers.all()) {
+      const view = JSON.parse(text) as OktaAppUserView;
+      users.set(view.id, view);
+    }
+    return users;
+  }
+
+  countAppUsers(): number {
+    return this.s.countAppUsers.get() ?? 0;
+  }
+
+  /** Replace the cached app users with `users`; unchanged rows are not rewritten. */
+  saveAppUsers(users: Iterable<OktaAppUserView>): void {
+    this.db.transaction(() => {
+      const keep = new Set<string>();
+      for (const user of users) {
+        keep.add(user.id);
+        this.s.upsertAppUser.run(user.id, JSON.stringify(user));
+      }
+      for (const id of this.s.appUserIds.all()) if (!keep.has(id)) this.s.deleteAppUser.run(id);
+    }).immediate();
+  }
+
+  /** Apply what an incremental pull found: users re-read, and users no longer assigned. */
+  updateAppUsers(upserts: readonly OktaAppUserView[], removed: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const user of upserts) this.s.upsertAppUser.run(user.id, JSON.stringify(user));
+      for (const id of removed) this.s.deleteAppUser.run(id);
+    }).immediate();
+  }
+
+  /** Forget the app users (the next incremental run starts with a full pull). */
+  clearAppUsers(): void {
+    this.s.clearAppUsers.run();
+  }
+
+  clear(): void {
+    this.db.transaction(() => {
+      this.s.clearAppUsers.run();
+      this.s.clearGroups.run();
+    }).immediate();
+  }
+}
