@@ -1,82 +1,351 @@
-// Benchmark: sync of a large emulated org, emulators' rate limits off, everything on loopback.
-// Usage: npm run bench [-- --users 10000 --concurrency 1,4,8]
-// Figures are one run on a shared machine: compare the ratios printed in the same run.
-import { mkdtempSync, rmSync } from "node:fs";
+// Benchmark: the built CLI, as a child process, against both emulators (run in this process) over
+// loopback. Per org size it runs the cases below and reports requests by endpoint, the minimal
+// number of Command requests the work needs (computed from Command's state before and after, not
+// from the tool's own accounting), wall time against the rate-limit bound, CPU and peak memory.
+//
+// Usage: npm run bench [-- --sizes 1000,10000] [--large] [--latency 0] [--rate 3000] [--concurrency 4]
+//   --large       also run 100,000 users and 5,000 groups (takes a few minutes)
+//   --latency     ms the emulators wait before each answer (default 0)
+//   --rate        Command requests/min for the rate-limited cases; the emulator enforces the same
+//   --no-paced    skip the rate-limited cases
+// Writes bench/results.md and bench/results.json. Figures are one run on a shared machine.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { validateConfig } from "../dist/config/validate.js";
-import { silentReporter } from "../dist/engine/reporter.js";
-import { runPlan, runSync } from "../dist/engine/sync-run.js";
-import { listAssignedUsers, updateProfile } from "../dist/emulators/org-generator.js";
+import {
+  addGroupMember,
+  listAssignedUsers,
+  mulberry32,
+  removeGroupMember,
+  updateProfile,
+} from "../dist/emulators/org-generator.js";
 import { startSandbox } from "../dist/emulators/sandbox.js";
 
-const { values } = parseArgs({
-  options: { users: { type: "string", default: "10000" }, groups: { type: "string", default: "50" }, concurrency: { type: "string", default: "1,4,8" } },
-});
-const users = Number(values.users);
-const levels = values.concurrency.split(",").map(Number);
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, "..", "bin", "okta-command-sync.js");
 
-async function once(concurrency) {
-  const sandbox = await startSandbox({
-    org: { users, groups: Number(values.groups), seed: 1 },
-    okta: { rateLimits: false },
-    command: { logRequests: false },
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000" },
+    large: { type: "boolean", default: false },
+    latency: { type: "string", default: "0" },
+    rate: { type: "string", default: "3000" },
+    concurrency: { type: "string", default: "4" },
+    "no-paced": { type: "boolean", default: false },
+    out: { type: "string", default: join(here, "results") },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+if (values.large && !sizes.includes(100_000)) sizes.push(100_000);
+const latencyMs = Number(values.latency);
+const pacedRate = Number(values.rate);
+const concurrency = Number(values.concurrency);
+const CHUNK = 100; // command.membersPerRequest
+const OKTA_PAGE = 500;
+const SEARCH_BATCH = 50; // groups.push names resolved per search request
+const MEMBER_PAGE = 1000;
+const OKTA_APPS_RATE = 100; // Okta's /api/v1/apps/* bucket per minute
+const OKTA_SHARE = 0.5;
+
+// --- running the CLI ----------------------------------------------------------------------------
+
+function writeConfig(dir, sandbox, { rate }) {
+  const lines = [
+    "okta:",
+    `  orgUrl: ${sandbox.okta.url}`,
+    `  appId: ${sandbox.org.app.id}`,
+    `  maxRateShare: ${OKTA_SHARE}`,
+    "command:",
+    `  scimUrl: ${sandbox.command.url}`,
+    `  requestsPerMinute: ${rate}`,
+    `  concurrency: ${concurrency}`,
+    `  membersPerRequest: ${CHUNK}`,
+    "groups:",
+    "  push:",
+    ...sandbox.groupNames.map((name) => `    - ${JSON.stringify(name)}`),
+    "state:",
+    `  path: ${join(dir, "state.db")}`,
+  ];
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+function runCli(args, env) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, wallS: Number(process.hrtime.bigint() - started) / 1e9 }));
   });
+}
+
+function metric(text, name) {
+  const match = new RegExp(`^okta_command_sync_${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+// --- Command's state, for the minimal request count ----------------------------------------------
+
+function commandState(command) {
+  const users = new Map();
+  for (const u of command.users()) {
+    const { meta: _meta, ...rest } = u;
+    users.set(u.id, JSON.stringify(rest));
+  }
+  const groups = new Map();
+  for (const g of command.groups()) groups.set(g.id, { name: g.displayName, members: new Set(g.members.map((m) => m.value)) });
+  return { users, groups };
+}
+
+/** Requests the change between two states needs: one per user created or changed, one per group created (with its first chunk of members inline), a PATCH per chunk of added or removed members. */
+function minimalRequests(before, after) {
+  let users = 0;
+  for (const [id, json] of after.users) if (before.users.get(id) !== json) users += 1;
+  let groups = 0;
+  let membership = 0;
+  for (const [id, group] of after.groups) {
+    const old = before.groups.get(id);
+    if (old === undefined) {
+      groups += 1;
+      membership += Math.max(0, Math.ceil(group.members.size / CHUNK) - 1);
+      continue;
+    }
+    if (old.name !== group.name) groups += 1;
+    let added = 0;
+    let removed = 0;
+    for (const m of group.members) if (!old.members.has(m)) added += 1;
+    for (const m of old.members) if (!group.members.has(m)) removed += 1;
+    membership += Math.ceil(added / CHUNK) + Math.ceil(removed / CHUNK);
+  }
+  for (const id of before.groups.keys()) if (!after.groups.has(id)) groups += 1;
+  return { users, groups, membership, total: users + groups + membership };
+}
+
+// --- change sets ---------------------------------------------------------------------------------
+
+/** Okta ids of users that are active in Command now. */
+function activeInCommand(command) {
+  const ids = new Set();
+  for (const u of command.users()) if (u.active && typeof u.externalId === "string") ids.add(u.externalId);
+  return ids;
+}
+
+function attributeChanges(sandbox, fraction, round) {
+  const active = activeInCommand(sandbox.command);
+  const candidates = listAssignedUsers(sandbox.org).filter((a) => active.has(a.user.id));
+  const random = mulberry32(1000 + round);
+  const count = Math.max(1, Math.round(candidates.length * fraction));
+  const picked = new Set();
+  while (picked.size < count) picked.add(candidates[Math.floor(random() * candidates.length)].user.id);
+  for (const id of picked) updateProfile(sandbox.org, id, { title: `Benchmarked ${round}` });
+  return picked.size;
+}
+
+function changeMemberships(sandbox, fraction, round) {
+  const active = activeInCommand(sandbox.command);
+  const activeList = [...active].sort();
+  const random = mulberry32(2000 + round);
+  const current = [];
+  for (const group of sandbox.org.groups) for (const member of memberIdsOf(group)) if (active.has(member)) current.push([group, member]);
+  const count = Math.max(2, Math.round(current.length * fraction));
+  let removed = 0;
+  const seen = new Set();
+  while (removed < count / 2) {
+    const [group, member] = current[Math.floor(random() * current.length)];
+    const key = `${group.id}/${member}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (removeGroupMember(sandbox.org, group.id, member)) removed += 1;
+  }
+  let added = 0;
+  while (added < count - removed) {
+    const group = sandbox.org.groups[Math.floor(random() * sandbox.org.groups.length)];
+    const member = activeList[Math.floor(random() * activeList.length)];
+    const key = `${group.id}/${member}`;
+    if (seen.has(key) || memberIdsOf(group).includes(member)) continue;
+    seen.add(key);
+    if (addGroupMember(sandbox.org, group.id, member)) added += 1;
+  }
+  return { removed, added };
+}
+
+function memberIdsOf(group) {
+  return group.memberIds ?? group.members ?? [];
+}
+
+// --- one org size --------------------------------------------------------------------------------
+
+function diffCounts(after, before) {
+  const out = {};
+  for (const [key, value] of Object.entries(after)) {
+    const delta = value - (before[key] ?? 0);
+    if (delta !== 0) out[key] = delta;
+  }
+  return out;
+}
+
+function sum(counts) {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+async function runSize(users, { paced }) {
+  const groups = Math.max(50, Math.round(users / 20));
+  const rate = paced ? pacedRate : 0;
+  const genStart = Date.now();
+  const sandbox = await startSandbox({
+    org: { users, groups, seed: 7, distribution: "realistic" },
+    okta: { rateLimits: paced ? {} : false, latencyMs },
+    command: { logRequests: false, latencyMs, ...(paced ? { requestsPerMinute: rate } : {}) },
+  });
+  const generatedS = (Date.now() - genStart) / 1000;
   const dir = mkdtempSync(join(tmpdir(), "ocs-bench-"));
+  const config = writeConfig(dir, sandbox, { rate });
+  const env = { PATH: process.env.PATH, HOME: dir, OKTA_API_TOKEN: sandbox.oktaToken, COMMAND_SCIM_TOKEN: sandbox.commandToken };
+  const assigned = listAssignedUsers(sandbox.org).length;
+  const rows = [];
+  let round = 0;
+
+  const run = async (name, flags, change) => {
+    round += 1;
+    const changed = change?.(round);
+    const before = commandState(sandbox.command);
+    const oktaBefore = { ...sandbox.okta.stats.byEndpoint };
+    const oktaLimitedBefore = sandbox.okta.stats.rateLimited;
+    const commandBefore = sandbox.command.stats();
+    const metricsFile = join(dir, `run-${round}.prom`);
+    const result = await runCli(["sync", "--config", config, "--json", "--log-format", "json", "--metrics-file", metricsFile, ...flags], env);
+    if (result.code !== 0) throw new Error(`${name}: exit ${result.code}\n${result.stderr.slice(-2000)}`);
+    const json = JSON.parse(result.stdout);
+    const after = commandState(sandbox.command);
+    const commandAfter = sandbox.command.stats();
+    const okta = diffCounts(sandbox.okta.stats.byEndpoint, oktaBefore);
+    const command = diffCounts(commandAfter.byEndpoint, commandBefore.byEndpoint);
+    const minimal = minimalRequests(before, after);
+    const metrics = readFileSync(metricsFile, "utf8");
+    const oktaRequests = sum(okta);
+    const commandRequests = sum(command);
+    const appsRequests = Object.entries(okta)
+      .filter(([key]) => key.includes("/api/v1/apps/"))
+      .reduce((a, [, v]) => a + v, 0);
+    // The rate-limit bound: the slower side at its allowed rate (Okta: the apps bucket at our share).
+    const boundS = paced ? Math.max((commandRequests / rate) * 60, (appsRequests / (OKTA_APPS_RATE * OKTA_SHARE)) * 60) : undefined;
+    const row = {
+      users,
+      groups,
+      assigned,
+      case: name,
+      paced,
+      changed,
+      pullMode: json.pull?.mode,
+      fallback: json.pull?.fallback,
+      okta,
+      oktaRequests,
+      oktaTarget: undefined,
+      command,
+      commandRequests,
+      minimal,
+      ratio: minimal.total === 0 ? (commandRequests === 0 ? 1 : Number.POSITIVE_INFINITY) : commandRequests / minimal.total,
+      wallS: result.wallS,
+      boundS,
+      cpuS: metric(metrics, "last_run_cpu_seconds"),
+      planCpuS: metric(metrics, "last_run_plan_cpu_seconds"),
+      rssMB: (metric(metrics, "last_run_max_rss_bytes") ?? 0) / 1048576,
+      rateLimited: commandAfter.rateLimited - commandBefore.rateLimited + (sandbox.okta.stats.rateLimited - oktaLimitedBefore),
+      status: json.status,
+    };
+    rows.push(row);
+    process.stderr.write(
+      `  ${users} users, ${name}: ${result.wallS.toFixed(1)} s, Okta ${oktaRequests}, Command ${commandRequests} (minimal ${minimal.total}), ${row.pullMode ?? "-"}\n`,
+    );
+    return row;
+  };
+
   try {
-    const { config, problems } = validateConfig({
-      okta: { orgUrl: sandbox.okta.url, appId: sandbox.org.app.id, token: sandbox.oktaToken },
-      command: { scimUrl: sandbox.command.url, token: sandbox.commandToken, requestsPerMinute: 0, concurrency },
-      groups: { push: sandbox.groupNames },
-      state: { path: join(dir, "bench.db") },
-    });
-    if (!config) throw new Error(problems.join("\n"));
-    const options = { command: "bench", dryRun: false, force: true, maxDeactivations: undefined };
-    const time = async (fn) => {
-      const start = process.hrtime.bigint();
-      const value = await fn();
-      return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
-    };
-    const oktaBefore = sandbox.okta.stats.requests;
-    const first = await time(() => runSync(config, options, silentReporter));
-    const oktaFirst = sandbox.okta.stats.requests - oktaBefore;
-    const writesFirst = sandbox.command.writeCount();
-    sandbox.command.resetLog();
-    const noop = await time(() => runSync(config, options, silentReporter));
-    const writesNoop = sandbox.command.writeCount();
-    const assigned = listAssignedUsers(sandbox.org).slice(0, 100);
-    for (const a of assigned) updateProfile(sandbox.org, a.user.id, { title: "Benchmarked" });
-    sandbox.command.resetLog();
-    const updates = await time(() => runSync(config, options, silentReporter));
-    const plan = await time(() => runPlan(config, silentReporter));
-    const r = first.value;
-    if (r.kind !== "applied" || r.status !== "succeeded") throw new Error(`first sync ${r.kind} ${r.status ?? ""}`);
-    return {
-      concurrency,
-      assigned: listAssignedUsers(sandbox.org).length,
-      operations: r.plan.operations.length,
-      firstSyncMs: first.ms,
-      oktaRequests: oktaFirst,
-      commandWrites: writesFirst,
-      noopSyncMs: noop.ms,
-      noopWrites: writesNoop,
-      update100Ms: updates.ms,
-      planMs: plan.ms,
-    };
+    const memberPages = (ids) => ids.reduce((n, g) => n + Math.max(1, Math.ceil(memberIdsOf(g).length / MEMBER_PAGE)), 0);
+    const fullOkta = (changedGroups) => Math.ceil(assigned / OKTA_PAGE) + Math.ceil(groups / SEARCH_BATCH) + memberPages(changedGroups);
+    if (!paced) {
+      const initial = await run("initial sync", []);
+      initial.oktaTarget = fullOkta(sandbox.org.groups);
+      (await run("no-change rerun", [])).oktaTarget = fullOkta([]);
+      (await run("1% attribute changes", [], (r) => attributeChanges(sandbox, 0.01, r))).oktaTarget = fullOkta([]);
+      let moved = [];
+      const memberRow = await run("5% membership changes", [], (r) => {
+        const before = new Map(sandbox.org.groups.map((g) => [g.id, g.lastMembershipUpdated]));
+        const changed = changeMemberships(sandbox, 0.05, r);
+        moved = sandbox.org.groups.filter((g) => before.get(g.id) !== g.lastMembershipUpdated);
+        return changed;
+      });
+      memberRow.oktaTarget = fullOkta(moved);
+      (await run("first --incremental run (full pull, starts following the log)", ["--incremental"])).oktaTarget = fullOkta([]) + 1;
+      (await run("no-change rerun, --incremental", ["--incremental"])).oktaTarget = 5;
+      (await run("1% attribute changes, --incremental", ["--incremental"], (r) => attributeChanges(sandbox, 0.01, r))).oktaTarget = undefined;
+      await run("5% membership changes, --incremental", ["--incremental"], (r) => changeMemberships(sandbox, 0.05, r));
+    } else {
+      await run("initial sync (rate-limited)", []);
+      await run("1% attribute changes (rate-limited)", [], (r) => attributeChanges(sandbox, 0.01, r));
+    }
   } finally {
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  return { users, groups, assigned, generatedS, rows };
 }
 
-const rows = [];
-for (const level of levels) rows.push(await once(level));
-const base = rows[0];
-console.log(`Sync of an emulated org of ${users} Okta users (${base.assigned} assigned), ${values.groups} groups; rate limits off`);
-console.log("concurrency  first sync  ops    Okta req  Command writes  no-op sync (writes)  100 updates  plan     speed-up vs first row");
-for (const r of rows) {
-  console.log(
-    `${String(r.concurrency).padStart(11)}  ${(r.firstSyncMs / 1000).toFixed(2).padStart(8)} s  ${String(r.operations).padStart(5)}  ${String(r.oktaRequests).padStart(8)}  ${String(r.commandWrites).padStart(14)}  ${(r.noopSyncMs / 1000).toFixed(2).padStart(8)} s (${r.noopWrites})  ${(r.update100Ms / 1000).toFixed(2).padStart(9)} s  ${(r.planMs / 1000).toFixed(2).padStart(5)} s  ${(base.firstSyncMs / r.firstSyncMs).toFixed(2)}x`,
-  );
+// --- report --------------------------------------------------------------------------------------
+
+const fmt = (n, digits = 2) => (n === undefined || Number.isNaN(n) ? "—" : Number.isFinite(n) ? n.toFixed(digits) : "∞");
+const endpoints = (counts) =>
+  Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join("<br>") || "none";
+
+function table(size) {
+  const lines = [
+    `### ${size.users.toLocaleString("en-US")} Okta users (${size.assigned.toLocaleString("en-US")} assigned), ${size.groups.toLocaleString("en-US")} groups`,
+    "",
+    "| case | Okta pull | Okta requests (target) | Okta by endpoint | Command requests | Command by endpoint | minimal | ratio | wall s | bound s | wall/bound | CPU s | plan CPU s | peak RSS MB | 429s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of size.rows) {
+    const target = r.oktaTarget === undefined ? "" : ` (≤ ${r.oktaTarget})`;
+    const mode = r.pullMode === undefined ? "—" : r.fallback && r.pullMode === "full" ? `full: ${r.fallback}` : r.pullMode;
+    lines.push(
+      `| ${r.case}${r.changed === undefined ? "" : ` (${typeof r.changed === "number" ? `${r.changed} users` : `+${r.changed.added} −${r.changed.removed} memberships`})`} | ${mode} | ${r.oktaRequests}${target} | ${endpoints(r.okta)} | ${r.commandRequests} | ${endpoints(r.command)} | ${r.minimal.total} | ${fmt(r.ratio)} | ${fmt(r.wallS)} | ${fmt(r.boundS)} | ${r.boundS ? fmt(r.wallS / r.boundS) : "—"} | ${fmt(r.cpuS)} | ${fmt(r.planCpuS, 3)} | ${fmt(r.rssMB, 0)} | ${r.rateLimited} |`,
+    );
+  }
+  return lines.join("\n");
 }
+
+const results = [];
+for (const users of sizes) {
+  process.stderr.write(`${users} users, rate limits off\n`);
+  results.push(await runSize(users, { paced: false }));
+}
+if (!values["no-paced"]) {
+  process.stderr.write(`1000 users, Command at ${pacedRate}/min (the emulator enforces the same), Okta at ${OKTA_SHARE * 100}% of its buckets\n`);
+  results.push({ ...(await runSize(1000, { paced: true })), paced: true });
+}
+
+const header = [
+  "# Benchmark results",
+  "",
+  `One run of \`npm run bench\`${values.large ? " -- --large" : ""} on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, this machine (2 cores, shared).`,
+  `The CLI runs as a child process; both emulators run in the benchmark's process on loopback, latency ${latencyMs} ms.`,
+  "Org: seeded generator, realistic memberships (most users in 2–5 groups, a few groups with thousands of members); every group is pushed by name.",
+  `Command: concurrency ${concurrency}, ${CHUNK} members per PATCH. Minimal = requests the change in Command's state needs (one per user created or changed, one per group created with its first ${CHUNK} members inline, one PATCH per ${CHUNK} members added or removed), computed from Command's state before and after each run.`,
+  `Okta target for a full run: ceil(assigned/${OKTA_PAGE}) app-user pages + ceil(groups/${SEARCH_BATCH}) group searches + member pages of groups whose membership changed. Rate-limited cases: bound = requests / allowed rate of the slower side.`,
+  "",
+];
+const markdown = [...header, ...results.map((size) => `${size.paced ? "#### Rate-limited\n\n" : ""}${table(size)}`)].join("\n\n");
+writeFileSync(`${values.out}.md`, `${markdown}\n`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+console.log(markdown);

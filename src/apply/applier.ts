@@ -4,6 +4,13 @@
  * a rerun converges. Phases run in order; inside a phase, operations run with bounded
  * concurrency. A failed operation is recorded and does not stop the others; it is planned again
  * next run because the snapshot does not record it. An authentication failure stops the run.
+ *
+ * A normal run reads nothing from Command: one request per user create, update, deactivation or
+ * reactivation, one POST per new group (carrying its first members), and member add/remove
+ * PATCHes chunked per group. The snapshot proves a create is new, except for creates a run sent
+ * without living to record their answer: those are marked pending (all of a phase in one
+ * transaction) before they are sent, and a create still marked when a run starts is looked up
+ * first and adopted if Command has it.
  */
 import pLimit from "p-limit";
 import { errorMessage, RemoteError, SyncError } from "../errors.js";
@@ -17,7 +24,7 @@ import {
   type Summary,
   type UserAttributes,
 } from "../model.js";
-import type { OperationOutcome, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+import type { OperationOutcome, PendingCreates, PendingKind, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
 
 /** What the applier needs from Command: the writes, and lookups to adopt instead of duplicating. */
 export type ApplyTarget = ScimTarget & ScimLookups;
@@ -37,6 +44,11 @@ export interface ApplyOptions {
    * does: for a first run against a Command org that already has users.
    */
   lookupBeforeCreate?: boolean;
+  /**
+   * Look each group up (by externalId, then by name) before creating it and adopt a match: for a
+   * run whose snapshot has no groups while Command already has some.
+   */
+  lookupGroupsBeforeCreate?: boolean;
 }
 
 export interface FailedOperation {
@@ -56,27 +68,41 @@ export interface ApplyResult {
 }
 
 type Phase = readonly Operation["type"][];
+type Entry = { operation: Operation; index: number };
+type AddMembers = Extract<Operation, { type: "addMembers" }>;
 
 const PHASES: readonly Phase[] = [
-  ["createGroup", "updateGroup"],
+  // Users first, so a new group can be created with its first members in the same request.
   ["createUser", "updateUser"],
   // After updates, so a PUT and a reactivation of the same user never race.
   ["reactivateUser"],
+  ["createGroup", "updateGroup"],
   ["addMembers", "removeMembers"],
   ["deactivateUser"],
   ["deleteGroup"],
 ];
 
 export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ApplyTarget, store: SnapshotStore, options: ApplyOptions): Promise<ApplyResult> {
-  const run = new ApplyRun(snapshot, target, store, options, plan.operations.length);
+  const run = new ApplyRun(plan, snapshot, target, store, options);
   const indexed = plan.operations.map((operation, index) => ({ operation, index }));
   for (const phase of PHASES) {
     const ops = indexed.filter((entry) => phase.includes(entry.operation.type));
     if (ops.length === 0) continue;
     if (phase.includes("addMembers")) await run.membershipPhase(ops);
-    else await Promise.all(ops.map((entry) => run.limit(() => run.single(entry.operation, entry.index))));
+    else await run.phase(ops);
   }
   return run.result();
+}
+
+/** A create that was never sent leaves nothing in Command; one sent may have made something. */
+type CreateKey = `${PendingKind}:${string}`;
+
+/**
+ * Command refused the create for good: nothing was made. A 409 means something exists already;
+ * 408 and 429 may come after an earlier attempt that did create it.
+ */
+function definitiveRefusal(error: unknown): boolean {
+  return error instanceof RemoteError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 409 && error.status !== 429;
 }
 
 class ApplyRun {
@@ -90,21 +116,76 @@ class ApplyRun {
   private succeededUnits = 0;
   private done = 0;
   private adopted = 0;
+  private readonly total: number;
+  /** Creates an earlier run may have sent without recording their answer: looked up first. */
+  private readonly pending: PendingCreates;
+  /** Creates this run sent to Command (whatever the answer). */
+  private readonly sent = new Set<CreateKey>();
+  /** The addMembers operation of each group the plan creates, for the members sent inline. */
+  private readonly addsOfNewGroups = new Map<string, AddMembers>();
+  /** Members each new group was created with, by group then user Okta id. */
+  private readonly inlined = new Map<string, Set<string>>();
 
   constructor(
+    plan: Plan,
     snapshot: Snapshot,
     private readonly target: ApplyTarget,
     private readonly store: SnapshotStore,
     private readonly options: ApplyOptions,
-    private readonly total: number,
   ) {
     this.limit = pLimit(Math.max(1, options.concurrency));
+    this.total = plan.operations.length;
     for (const user of snapshot.users) this.userScimIds.set(user.oktaId, user.scimId);
     for (const group of snapshot.groups) this.groupScimIds.set(group.oktaId, group.scimId);
+    this.pending = store.pendingCreates();
+    const created = new Set(plan.operations.flatMap((op) => (op.type === "createGroup" ? [op.oktaGroupId] : [])));
+    for (const op of plan.operations) {
+      if (op.type === "addMembers" && created.has(op.oktaGroupId) && !this.addsOfNewGroups.has(op.oktaGroupId)) this.addsOfNewGroups.set(op.oktaGroupId, op);
+    }
   }
 
   private stopped(): boolean {
     return this.fatal !== undefined || this.options.signal?.aborted === true;
+  }
+
+  /**
+   * One phase of single operations. Its creates are marked pending in one transaction before
+   * any is sent; afterwards the marks of creates never sent (skipped, or stopped before their
+   * POST) are dropped in one transaction, unless an earlier run had left them.
+   */
+  async phase(entries: Entry[]): Promise<void> {
+    const creates: { kind: PendingKind; oktaId: string }[] = [];
+    for (const { operation: op } of entries) {
+      if (op.type === "createUser") creates.push({ kind: "user", oktaId: op.oktaId });
+      if (op.type === "createGroup") creates.push({ kind: "group", oktaId: op.oktaGroupId });
+    }
+    const marked = this.stopped() ? [] : creates;
+    for (const kind of ["user", "group"] as const) {
+      const ids = marked.filter((c) => c.kind === kind).map((c) => c.oktaId);
+      if (ids.length > 0) this.store.markPendingCreates(kind, ids, this.options.runId);
+    }
+    await Promise.all(entries.map((entry) => this.limit(() => this.single(entry.operation, entry.index))));
+    const unsent = marked.filter((c) => !this.sent.has(`${c.kind}:${c.oktaId}`) && !this.pendingSet(c.kind).has(c.oktaId));
+    if (unsent.length > 0) {
+      this.store.transaction(() => {
+        for (const c of unsent) this.store.clearPendingCreate(c.kind, c.oktaId);
+      });
+    }
+  }
+
+  private pendingSet(kind: PendingKind): Set<string> {
+    return kind === "user" ? this.pending.users : this.pending.groups;
+  }
+
+  /** Send a create: from here on Command may hold the record, whatever the answer says. */
+  private async sendCreate<T>(kind: PendingKind, oktaId: string, send: () => Promise<T>): Promise<T> {
+    this.sent.add(`${kind}:${oktaId}`);
+    try {
+      return await send();
+    } catch (error) {
+      if (definitiveRefusal(error)) this.store.clearPendingCreate(kind, oktaId);
+      throw error;
+    }
   }
 
   async single(op: Operation, index: number): Promise<void> {
@@ -117,8 +198,8 @@ class ApplyRun {
   }
 
   /** Membership changes: groups in parallel, the chunks of one group one after another. */
-  async membershipPhase(entries: { operation: Operation; index: number }[]): Promise<void> {
-    const byGroup = new Map<string, { operation: Operation; index: number }[]>();
+  async membershipPhase(entries: Entry[]): Promise<void> {
+    const byGroup = new Map<string, Entry[]>();
     for (const entry of entries) {
       if (entry.operation.type !== "addMembers" && entry.operation.type !== "removeMembers") continue;
       const list = byGroup.get(entry.operation.oktaGroupId) ?? [];
@@ -134,13 +215,18 @@ class ApplyRun {
 
   private async membership(op: Operation, index: number): Promise<void> {
     if (op.type !== "addMembers" && op.type !== "removeMembers") return;
-    if (this.stopped()) return this.finish(op, index, "skipped", this.stopReason());
+    // Members the group was created with are in Command and in the snapshot already.
+    const inlined = op.type === "addMembers" ? this.inlined.get(op.oktaGroupId) : undefined;
+    const members = inlined === undefined ? op.members : op.members.filter((m) => !inlined.has(m.oktaId));
+    const already = op.members.length - members.length;
+    if (members.length === 0) return this.finish(op, index, "succeeded");
+    if (this.stopped() && already === 0) return this.finish(op, index, "skipped", this.stopReason());
     const groupId = this.groupScimIds.get(op.oktaGroupId);
     if (groupId === undefined) return this.finish(op, index, "skipped", `group ${op.displayName} is not in Command yet`);
     const ready: MemberRef[] = [];
     const missing: MemberRef[] = [];
-    for (const member of op.members) (this.userScimIds.has(member.oktaId) ? ready : missing).push(member);
-    let done = 0;
+    for (const member of members) (this.userScimIds.has(member.oktaId) ? ready : missing).push(member);
+    let done = already;
     const errors: string[] = [];
     for (let start = 0; start < ready.length; start += this.options.membersPerRequest) {
       const chunk = ready.slice(start, start + this.options.membersPerRequest);
@@ -189,7 +275,7 @@ class ApplyRun {
     switch (op.type) {
       case "createUser": {
         if (op.replaces !== undefined) await this.retire(op.replaces.scimId);
-        const { id } = await this.createOrAdoptUser(op.oktaId, op.userName, op.after, op.replaces?.scimId);
+        const id = await this.createOrAdoptUser(op.oktaId, op.userName, op.after, op.replaces?.scimId);
         this.userScimIds.set(op.oktaId, id);
         return this.commit(op, index, () =>
           this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }),
@@ -207,9 +293,20 @@ class ApplyRun {
         return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
       }
       case "createGroup": {
-        const id = await this.createOrAdoptGroup(op.oktaGroupId, op.displayName);
+        const { id, members } = await this.createOrAdoptGroup(op.oktaGroupId, op.displayName);
         this.groupScimIds.set(op.oktaGroupId, id);
-        return this.commit(op, index, () => this.store.saveGroup({ oktaId: op.oktaGroupId, scimId: id, displayName: op.displayName }));
+        const memberIds = members.map((m) => m.oktaId);
+        // The link and the members it was created with are committed together.
+        this.commit(op, index, () => {
+          this.store.saveGroup({ oktaId: op.oktaGroupId, scimId: id, displayName: op.displayName });
+          if (memberIds.length > 0) this.store.addGroupMembers(op.oktaGroupId, memberIds);
+        });
+        if (memberIds.length > 0) {
+          this.inlined.set(op.oktaGroupId, new Set(memberIds));
+          this.applied.addMembers += memberIds.length;
+          this.succeededUnits += memberIds.length;
+        }
+        return;
       }
       case "updateGroup":
         await this.target.renameGroup(op.scimId, op.after.displayName);
@@ -227,22 +324,31 @@ class ApplyRun {
   }
 
   /**
-   * POST the user; on 409 (the userName already exists in Command, say after a crash between
-   * Command's answer and the snapshot commit) find that user, by userName then by externalId, and
-   * take it over with a full update instead of failing or making a duplicate.
+   * POST the user. A user whose create an earlier run may have sent (marked pending) is looked up
+   * first, by userName then by externalId, and taken over with a full update if Command has it;
+   * with `lookupBeforeCreate` every user is looked up by userName. On 409 (the userName already
+   * exists in Command) that user is found the same way and taken over instead of failing or
+   * making a duplicate.
    */
-  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes, replaced?: string): Promise<{ id: string }> {
-    if (this.options.lookupBeforeCreate) {
-      const existing = await this.target.findUserByUserName(userName);
-      if (existing !== undefined) refuseForeign(existing, oktaId, userName);
-      if (existing !== undefined && existing.id !== replaced) {
+  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes, replaced?: string): Promise<string> {
+    const pending = this.pending.users.has(oktaId);
+    if (pending || this.options.lookupBeforeCreate) {
+      const byName = await this.target.findUserByUserName(userName);
+      if (byName !== undefined) refuseForeign(byName, oktaId, userName);
+      let existing = byName !== undefined && byName.id !== replaced ? byName : undefined;
+      if (existing === undefined && pending) {
+        const linked = await this.target.findUserByExternalId(oktaId);
+        if (linked !== undefined && linked.id !== replaced) existing = linked;
+      }
+      if (existing !== undefined) {
         await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
-        this.adopted += 1;
-        return { id: existing.id };
+        if (pending) this.warnings.push(`${userName} already existed in Command (an earlier run created it and stopped before recording it); linked to it and updated it`);
+        else this.adopted += 1;
+        return existing.id;
       }
     }
     try {
-      return await this.target.createUser(oktaId, attributes, true);
+      return (await this.sendCreate("user", oktaId, () => this.target.createUser(oktaId, attributes, true))).id;
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 409) throw error;
       const byName = await this.target.findUserByUserName(userName);
@@ -253,7 +359,7 @@ class ApplyRun {
       refuseForeign(existing, oktaId, userName);
       await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
       this.warnings.push(`${userName} already existed in Command; linked to it and updated it`);
-      return { id: existing.id };
+      return existing.id;
     }
   }
 
@@ -267,11 +373,14 @@ class ApplyRun {
   }
 
   /**
-   * Look before creating a group: Command may already hold it, from a run that crashed after
-   * Command's answer, or from Okta's own provisioning. A group with this Okta id is adopted; so
-   * is one with the same name and no other Okta id. Duplicates are never made.
+   * Create a group with the first chunk of its planned members that are in Command, or adopt the
+   * one Command already holds: from a run that stopped before recording its create (marked
+   * pending), or from Okta's own provisioning (found on 409, or looked up first with
+   * `lookupGroupsBeforeCreate`). A group with this Okta id is adopted; so is one with the same
+   * name and no other Okta id. Duplicates are never made. No member of an adopted group is
+   * taken for granted: its members are all added by PATCH.
    */
-  private async createOrAdoptGroup(oktaGroupId: string, displayName: string): Promise<string> {
+  private async createOrAdoptGroup(oktaGroupId: string, displayName: string): Promise<{ id: string; members: MemberRef[] }> {
     const adopt = async (group: RemoteGroup): Promise<string> => {
       if (group.displayName !== displayName) await this.target.renameGroup(group.id, displayName);
       if (group.externalId !== oktaGroupId) this.warnings.push(`group ${displayName} already existed in Command; linked to it`);
@@ -292,15 +401,35 @@ class ApplyRun {
       }
       return named;
     };
-    const existing = await lookup();
-    if (existing !== undefined) return adopt(existing);
+    if (this.pending.groups.has(oktaGroupId) || this.options.lookupGroupsBeforeCreate) {
+      const existing = await lookup();
+      if (existing !== undefined) return { id: await adopt(existing), members: [] };
+    }
     try {
-      return (await this.target.createGroup(oktaGroupId, displayName)).id;
+      return await this.sendCreate("group", oktaGroupId, () => this.postGroup(oktaGroupId, displayName));
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 409) throw error;
       const raced = await lookup();
       if (raced === undefined) throw error;
-      return adopt(raced);
+      return { id: await adopt(raced), members: [] };
+    }
+  }
+
+  /**
+   * POST /Groups with the first `membersPerRequest` planned members that have a SCIM id. Should
+   * Command refuse that body (400: say a linked user was deleted in Command), nothing was made,
+   * and the group is created empty instead; its members then go by PATCH.
+   */
+  private async postGroup(oktaGroupId: string, displayName: string): Promise<{ id: string; members: MemberRef[] }> {
+    const planned = this.addsOfNewGroups.get(oktaGroupId)?.members ?? [];
+    const members = planned.filter((m) => this.userScimIds.has(m.oktaId)).slice(0, Math.max(0, this.options.membersPerRequest));
+    if (members.length === 0) return { id: (await this.target.createGroup(oktaGroupId, displayName)).id, members: [] };
+    try {
+      const { id } = await this.target.createGroup(oktaGroupId, displayName, members.map((m) => this.userScimIds.get(m.oktaId)!));
+      return { id, members };
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.status !== 400) throw error;
+      return { id: (await this.target.createGroup(oktaGroupId, displayName)).id, members: [] };
     }
   }
 

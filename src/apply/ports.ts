@@ -41,8 +41,11 @@ export interface ScimTarget {
   setUserActive(id: string, active: boolean): Promise<void>;
   /** GET /Users?filter=userName eq "x"; undefined when there is no such user. */
   findUserByUserName(userName: string): Promise<RemoteUser | undefined>;
-  /** POST /Groups with displayName, externalId and no members. */
-  createGroup(externalId: string, displayName: string): Promise<{ id: string }>;
+  /**
+   * POST /Groups with displayName, externalId and `members` holding these user SCIM ids (none
+   * when left out); resolves once Command created the group with all of them.
+   */
+  createGroup(externalId: string, displayName: string, memberIds?: readonly string[]): Promise<{ id: string }>;
   /** PATCH /Groups/{id} replace displayName. */
   renameGroup(id: string, displayName: string): Promise<void>;
   /** PATCH /Groups/{id} add members (the caller chunks). */

@@ -178,7 +178,7 @@ function retention() {
   });
 }
 
-/** `sync.refreshEvery`: a duration such as 30m or 24h; 0 or `never` turns it off. */
+/** `sync.refreshEvery` and `sync.fullEvery`: a duration such as 30m or 24h; 0 or `never` turns it off. */
 function refreshEvery() {
   const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
   return z.unknown().transform((value, ctx): number => {
@@ -287,7 +287,7 @@ export const KNOWN_KEYS = {
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
   groups: ["push", "onRemove"],
   users: ["suspended", "phoneType", "onUserNameChange", "outsideDomains"],
-  sync: ["refreshEvery"],
+  sync: ["refreshEvery", "fullEvery"],
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
   state: ["path", "retention"],
@@ -377,7 +377,7 @@ export const configSchema = z.strictObject(
         mapping(KNOWN_KEYS.users.join(", ")),
       )
       .partial(),
-    sync: z.strictObject({ refreshEvery: refreshEvery() }, mapping(KNOWN_KEYS.sync.join(", "))).partial(),
+    sync: z.strictObject({ refreshEvery: refreshEvery(), fullEvery: refreshEvery() }, mapping(KNOWN_KEYS.sync.join(", "))).partial(),
     safety: z
       .strictObject(
         {

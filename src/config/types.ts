@@ -73,6 +73,11 @@ export interface Config {
   sync: {
     /** Re-read Command and repair drift on a scheduled sync this often (ms); undefined: only with --refresh. */
     refreshEveryMs: number | undefined;
+    /**
+     * A `sync --incremental` run pulls everything from Okta when the last full pull is older than
+     * this (ms); undefined (`never`): only when the System Log cannot serve. Default 24 h.
+     */
+    fullEveryMs: number | undefined;
   };
   safety: {
     /** Percent of the snapshot's active users (never fewer than 2). */

@@ -40,6 +40,9 @@ export interface ValidationResult {
   warnings: string[];
 }
 
+/** `sync.fullEvery` when unset: an incremental run still reads everything once a day. */
+export const DEFAULT_FULL_EVERY_MS = 24 * 3_600_000;
+
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): ValidationResult {
   const input = withoutNulls(raw ?? {});
   if (!isPlainObject(input)) {
@@ -310,7 +313,10 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
       onUserNameChange: raw.users?.onUserNameChange ?? DEFAULTS.onUserNameChange,
       outsideDomains: raw.users?.outsideDomains ?? DEFAULTS.outsideDomains,
     },
-    sync: { refreshEveryMs: raw.sync?.refreshEvery ? raw.sync.refreshEvery : undefined },
+    sync: {
+      refreshEveryMs: raw.sync?.refreshEvery ? raw.sync.refreshEvery : undefined,
+      fullEveryMs: raw.sync?.fullEvery === undefined ? DEFAULT_FULL_EVERY_MS : raw.sync.fullEvery === 0 ? undefined : raw.sync.fullEvery,
+    },
     safety: {
       maxDeactivations: raw.safety?.maxDeactivations ?? parseLimit(DEFAULTS.maxDeactivations)!,
       maxGroupDeletes: raw.safety?.maxGroupDeletes ?? parseLimit(DEFAULTS.maxGroupDeletes)!,

@@ -98,6 +98,18 @@ export interface EmulatedScimGroup {
   [attribute: string]: unknown;
 }
 
+export interface CommandEmulatorStats {
+  /** Requests received. */
+  requests: number;
+  /** 429 answers sent (by the rate limit or an injected fault). */
+  rateLimited: number;
+  /**
+   * Requests by method and templated path relative to the SCIM base, e.g. "POST /Users",
+   * "PATCH /Groups/{id}", "GET /ServiceProviderConfig"; a path outside the base is counted as received.
+   */
+  byEndpoint: Record<string, number>;
+}
+
 export interface CommandEmulator {
   /** The SCIM base URL, e.g. http://127.0.0.1:PORT/scim. */
   readonly url: string;
@@ -110,6 +122,11 @@ export interface CommandEmulator {
   getGroup(id: string): EmulatedScimGroup | undefined;
   /** POST, PUT, PATCH and DELETE requests received since the last resetLog(), whatever their outcome. */
   writeCount(): number;
+  /** Counters since the start or the last resetStats()/resetLog(), kept even when `logRequests` is off. A copy. */
+  stats(): CommandEmulatorStats;
+  /** Zeroes the counters of stats(). */
+  resetStats(): void;
+  /** Clears the request log and zeroes writeCount() and stats(). */
   resetLog(): void;
   /** Adds a user as if it existed before; `schemas` may be left out and `id` chosen. */
   seedUser(resource: Record<string, unknown>): EmulatedScimUser;
@@ -128,6 +145,25 @@ export interface CommandEmulator {
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+const RESOURCE_NAMES: Record<string, string> = {
+  users: "Users",
+  groups: "Groups",
+  serviceproviderconfig: "ServiceProviderConfig",
+  resourcetypes: "ResourceTypes",
+  schemas: "Schemas",
+};
+
+/** "PATCH /Groups/{id}": the method and the path below the SCIM base with its id templated. */
+export function scimEndpointOf(method: string, segments: readonly string[] | undefined, pathname: string): string {
+  if (segments === undefined) return `${method} ${pathname}`;
+  const [type, id, ...rest] = segments;
+  if (type === undefined) return `${method} /`;
+  let path = `/${RESOURCE_NAMES[type.toLowerCase()] ?? type}`;
+  if (id !== undefined) path += "/{id}";
+  for (const part of rest) path += `/${part}`;
+  return `${method} ${path}`;
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startCommandEmulator(options: CommandEmulatorOptions = {}): Promise<CommandEmulator> {
@@ -159,6 +195,11 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
   for (const spec of options.faults ?? []) faults.add(spec);
   const requests: RequestLogEntry[] = [];
   let writes = 0;
+  let stats: CommandEmulatorStats = { requests: 0, rateLimited: 0, byEndpoint: {} };
+  const answered = (status: number) => {
+    if (status === 429) stats.rateLimited++;
+    return status;
+  };
 
   const answer = (req: IncomingMessage, raw: RawBody, url: URL, segments: string[] | undefined): Reply => {
     try {
@@ -202,6 +243,9 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
       : { method, path, query: {}, status: 0, body: undefined, headers: {}, at: 0 };
     if (logRequests) requests.push(entry);
     if (WRITE_METHODS.has(method)) writes++;
+    stats.requests++;
+    const endpoint = scimEndpointOf(method, segments, url.pathname);
+    stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
 
     const fault = faults.pick(method, [path, url.pathname]);
     // afterApply: the change is made first and the answer is held (or lost) afterwards, as when a
@@ -217,14 +261,14 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
         req.socket.destroy();
         return;
       }
-      const status = fault.status ?? 500;
+      const status = answered(fault.status ?? 500);
       entry.status = status;
       const body = fault.body ?? JSON.stringify(errorBody(status, "injected fault"));
       res.writeHead(status, { "Content-Type": "application/scim+json", ...fault.headers });
       res.end(body);
       return;
     }
-    entry.status = reply!.status;
+    entry.status = answered(reply!.status);
     send(res, reply!);
   };
 
@@ -262,9 +306,14 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
       return rec === undefined ? undefined : groupView(rec);
     },
     writeCount: () => writes,
+    stats: () => ({ ...stats, byEndpoint: { ...stats.byEndpoint } }),
+    resetStats: () => {
+      stats = { requests: 0, rateLimited: 0, byEndpoint: {} };
+    },
     resetLog: () => {
       requests.length = 0;
       writes = 0;
+      stats = { requests: 0, rateLimited: 0, byEndpoint: {} };
     },
     seedUser: (resource) => {
       const extensions = isObject(resource[ENTERPRISE_USER_SCHEMA]) ? [ENTERPRISE_USER_SCHEMA] : [];

@@ -1,23 +1,32 @@
 /**
  * A loopback emulator of the slice of Okta's Management API this tool reads: app users and group
- * assignments, groups (list, search, get, members), users, and the OAuth 2.0 token endpoint for
- * service apps. It serves a live, mutable `EmulatedOktaOrg`, speaks Okta's pagination (`after`
- * cursors, absolute `Link` headers), rate-limit headers and 429s, SSWS and Bearer auth, and Okta's
- * error bodies, so the real SDK can be driven against it over HTTP.
+ * assignments, groups (list, search, get, members), users, the System Log, and the OAuth 2.0 token
+ * endpoint for service apps. It serves a live, mutable `EmulatedOktaOrg`, speaks Okta's pagination
+ * (`after` cursors, absolute `Link` headers), rate-limit headers and 429s, SSWS and Bearer auth,
+ * and Okta's error bodies, so the real SDK can be driven against it over HTTP.
  */
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type SearchExpr, matches, parseSearch } from "./okta-search.js";
+import { LOG_PAGE_LIMIT, parseLogQuery, queryLog, renderLogEvent } from "./okta-system-log.js";
 import {
+  appAccess,
+  appProfileFor,
+  directAssignment,
   type EffectiveAppUser,
   type EmulatedGroup,
   type EmulatedGroupAssignment,
   type EmulatedOktaOrg,
   type EmulatedUser,
+  findDirectAssignment,
   listAssignedUsers,
+  lookupUser,
 } from "./org-generator.js";
 
-export type RateLimitBucket = "apps" | "groups" | "group" | "users" | "user" | "oauth" | "other";
+export { matches, parseSearch, type SearchExpr } from "./okta-search.js";
+
+export type RateLimitBucket = "apps" | "groups" | "group" | "users" | "user" | "logs" | "oauth" | "other";
 
 /** Per-minute budgets, from Okta's last published table. */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitBucket, number>> = {
@@ -26,6 +35,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitBucket, number>> = {
   group: 1000,
   users: 600,
   user: 2000,
+  logs: 120,
   oauth: 600,
   other: 1200,
 };
@@ -38,6 +48,7 @@ export const PAGE_LIMITS = {
   groupsQuery: { default: 300, max: 10000 },
   groupMembers: { default: 1000, max: 1000 },
   users: { default: 200, max: 200 },
+  logs: LOG_PAGE_LIMIT,
 } as const;
 
 const WINDOW_MS = 60_000;
@@ -68,6 +79,10 @@ export interface OktaEmulatorOptions {
   dropExpandOnNextLink?: boolean;
   /** Never embed users in app users, whatever `expand` says. */
   ignoreExpand?: boolean;
+  /** Serve the System Log (default true); false answers 403 E0000006, as for a token without okta.logs.read. */
+  systemLog?: boolean;
+  /** Delay before every response, in ms. Default 0. */
+  latencyMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -82,8 +97,15 @@ export interface RequestLogEntry {
 
 export interface OktaEmulatorStats {
   requests: number;
+  /** 429s sent, by the rate limiter or injected. */
   rateLimited: number;
   byBucket: Record<RateLimitBucket, number>;
+  /**
+   * Requests by method and templated path, whatever their answer, e.g.
+   * "GET /api/v1/apps/{appId}/users", "GET /api/v1/groups/{groupId}/users", "GET /api/v1/logs",
+   * "POST /oauth2/v1/token". Paths outside the known resources are counted as received.
+   */
+  byEndpoint: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
 }
@@ -104,6 +126,10 @@ export type InjectedFault =
 export interface OktaEmulatorBehavior {
   dropExpandOnNextLink: boolean;
   ignoreExpand: boolean;
+  /** false: /api/v1/logs answers 403 E0000006. */
+  systemLog: boolean;
+  /** Delay before every response, in ms. */
+  latencyMs: number;
 }
 
 export interface OktaEmulator {
@@ -117,6 +143,8 @@ export interface OktaEmulator {
   inject: ((context: InjectContext) => InjectedFault | undefined) | undefined;
   /** Starts every rate-limit window afresh. */
   resetRateLimits(): void;
+  /** Zeroes the counters of `stats` (the request log is kept). */
+  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -166,106 +194,6 @@ function defaultFaultBody(status: number): unknown {
   return oktaError(status, "E0000009", "Internal Server Error").body;
 }
 
-// --- search and filter expressions ------------------------------------------------------------
-
-export type SearchExpr =
-  | { kind: "and"; left: SearchExpr; right: SearchExpr }
-  | { kind: "or"; left: SearchExpr; right: SearchExpr }
-  | { kind: "cmp"; attr: string; op: string; value: string | number | boolean | null }
-  | { kind: "pr"; attr: string };
-
-class SearchSyntaxError extends Error {}
-
-/** Parses Okta's SCIM-like filter language: `attr op "value"`, `attr pr`, and/or, parentheses. */
-export function parseSearch(text: string): SearchExpr {
-  const tokens = text.match(/"(?:[^"\\]|\\.)*"|\(|\)|[^\s()"]+/g) ?? [];
-  let pos = 0;
-  const peek = () => tokens[pos];
-  const take = () => {
-    const token = tokens[pos++];
-    if (token === undefined) throw new SearchSyntaxError(`unexpected end of "${text}"`);
-    return token;
-  };
-  const parseOr = (): SearchExpr => {
-    let left = parseAnd();
-    while (peek()?.toLowerCase() === "or") {
-      pos++;
-      left = { kind: "or", left, right: parseAnd() };
-    }
-    return left;
-  };
-  const parseAnd = (): SearchExpr => {
-    let left = parsePrimary();
-    while (peek()?.toLowerCase() === "and") {
-      pos++;
-      left = { kind: "and", left, right: parsePrimary() };
-    }
-    return left;
-  };
-  const parsePrimary = (): SearchExpr => {
-    const token = take();
-    if (token === "(") {
-      const inner = parseOr();
-      if (take() !== ")") throw new SearchSyntaxError(`missing ) in "${text}"`);
-      return inner;
-    }
-    if (!/^[A-Za-z_][\w.]*$/.test(token)) throw new SearchSyntaxError(`unexpected "${token}"`);
-    const op = take().toLowerCase();
-    if (op === "pr") return { kind: "pr", attr: token };
-    if (!["eq", "ne", "sw", "co", "gt", "ge", "lt", "le"].includes(op)) throw new SearchSyntaxError(`unknown operator "${op}"`);
-    const raw = take();
-    let value: string | number | boolean | null;
-    if (raw.startsWith('"')) value = raw.slice(1, -1).replace(/\\(.)/g, "$1");
-    else if (raw === "true" || raw === "false") value = raw === "true";
-    else if (raw === "null") value = null;
-    else if (/^-?\d+(\.\d+)?$/.test(raw)) value = Number(raw);
-    else throw new SearchSyntaxError(`invalid value ${raw}`);
-    return { kind: "cmp", attr: token, op, value };
-  };
-  const expr = parseOr();
-  if (pos !== tokens.length) throw new SearchSyntaxError(`unexpected "${tokens[pos]}"`);
-  return expr;
-}
-
-function attribute(resource: unknown, path: string): unknown {
-  let value: unknown = resource;
-  for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
-
-/** Okta compares strings without regard to case; timestamps compare as times. */
-export function matches(expr: SearchExpr, resource: unknown): boolean {
-  if (expr.kind === "and") return matches(expr.left, resource) && matches(expr.right, resource);
-  if (expr.kind === "or") return matches(expr.left, resource) || matches(expr.right, resource);
-  const actual = attribute(resource, expr.attr);
-  if (expr.kind === "pr") return actual !== undefined && actual !== null && actual !== "";
-  const { op, value } = expr;
-  if (value === null || typeof value === "boolean" || typeof value === "number") {
-    return op === "eq" ? actual === value : op === "ne" ? actual !== value : false;
-  }
-  if (typeof actual !== "string") return op === "ne";
-  const a = actual.toLowerCase();
-  const v = value.toLowerCase();
-  switch (op) {
-    case "eq":
-      return a === v;
-    case "ne":
-      return a !== v;
-    case "sw":
-      return a.startsWith(v);
-    case "co":
-      return a.includes(v);
-  }
-  const order =
-    ISO_DATE.test(actual) && ISO_DATE.test(value) ? Date.parse(actual) - Date.parse(value) : a < v ? -1 : a > v ? 1 : 0;
-  return op === "gt" ? order > 0 : op === "ge" ? order >= 0 : op === "lt" ? order < 0 : order <= 0;
-}
-
 // --- pagination -------------------------------------------------------------------------------
 
 function parseLimit(raw: string | null, spec: { default: number; max: number }): number | Reply {
@@ -298,6 +226,51 @@ function pageAfter<T>(items: readonly T[], key: (item: T) => string, after: stri
 
 const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const emptyBuckets = (): Record<RateLimitBucket, number> => ({ apps: 0, groups: 0, group: 0, users: 0, user: 0, logs: 0, oauth: 0, other: 0 });
+
+/**
+ * The app's users as listAssignedUsers lists them, worked out again only when the org changed:
+ * the helpers move the org clock, and edits behind their back show in a list replaced or resized.
+ * A page of 500 out of 100,000 app users must not cost a full recomputation.
+ */
+function assignedUsersCache() {
+  let key: unknown[] = [];
+  let value: EffectiveAppUser[] = [];
+  return (org: EmulatedOktaOrg): EffectiveAppUser[] => {
+    const next: unknown[] = [org, org.clock, org.users, org.users.length, org.groups, org.groups.length, org.app, org.app.users, org.app.users.length, org.app.groups, org.app.groups.length];
+    for (const ga of org.app.groups) {
+      const group = org.groups.find((g) => g.id === ga.groupId);
+      next.push(ga, ga.groupId, ga.lastUpdated, group, group?.members, group?.members.length);
+    }
+    if (next.length !== key.length || next.some((part, i) => part !== key[i])) {
+      value = listAssignedUsers(org);
+      key = next;
+    }
+    return value;
+  };
+}
+
+const TEMPLATE_IDS: Record<string, string> = { apps: "{appId}", groups: "{groupId}", users: "{userId}" };
+
+/** "GET /api/v1/apps/{appId}/users": the method and the path with its ids templated. */
+export function endpointOf(method: string, pathname: string): string {
+  const parts = pathname.replace(/\/+$/, "").split("/");
+  if (parts[1] === "api" && parts[2] === "v1" && parts.length <= 7) {
+    const [, , , collection = "", id, sub, subId] = parts;
+    const idName = TEMPLATE_IDS[collection];
+    if (idName !== undefined || (collection === "logs" && id === undefined)) {
+      let template = `/api/v1/${collection}`;
+      if (id !== undefined) template += `/${idName}`;
+      if (sub !== undefined) template += `/${sub}`;
+      if (subId !== undefined) template += `/${TEMPLATE_IDS[sub ?? ""] ?? "{id}"}`;
+      return `${method} ${template}`;
+    }
+  }
+  return `${method} ${pathname}`;
+}
+
 // --- the server -------------------------------------------------------------------------------
 
 export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<OktaEmulator> {
@@ -310,6 +283,8 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
   const usedAssertions = new Set<string>();
   let requestSerial = 0;
 
+  const assignedUsers = assignedUsersCache();
+
   const emulator: OktaEmulator = {
     url: "",
     org: options.org,
@@ -317,16 +292,27 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     stats: {
       requests: 0,
       rateLimited: 0,
-      byBucket: { apps: 0, groups: 0, group: 0, users: 0, user: 0, oauth: 0, other: 0 },
+      byBucket: emptyBuckets(),
+      byEndpoint: {},
       inFlight: 0,
       maxInFlight: 0,
     },
     behavior: {
       dropExpandOnNextLink: options.dropExpandOnNextLink ?? false,
       ignoreExpand: options.ignoreExpand ?? false,
+      systemLog: options.systemLog ?? true,
+      latencyMs: options.latencyMs ?? 0,
     },
     inject: undefined,
     resetRateLimits: () => windows.clear(),
+    resetStats: () => {
+      const { stats } = emulator;
+      stats.requests = 0;
+      stats.rateLimited = 0;
+      stats.byBucket = emptyBuckets();
+      stats.byEndpoint = {};
+      stats.maxInFlight = stats.inFlight;
+    },
     close: async () => {},
   };
   let base = "";
@@ -403,8 +389,11 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", base);
     const bucket = bucketOf(url.pathname);
-    emulator.stats.requests++;
-    emulator.stats.byBucket[bucket]++;
+    const { stats } = emulator;
+    stats.requests++;
+    stats.byBucket[bucket]++;
+    const endpoint = endpointOf(method, url.pathname);
+    stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
     const key = `${method} ${url.pathname}`;
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
@@ -413,11 +402,14 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     const budget = takeBudget(bucket);
     const caller = url.pathname === "/oauth2/v1/token" ? undefined : authenticate(req.headers.authorization);
     const auth: RequestLogEntry["auth"] = caller?.kind ?? "none";
-    const send = (reply: Reply) => write(req, res, reply, bucket, auth, budget.headers);
+    const send = async (reply: Reply) => {
+      if (emulator.behavior.latencyMs > 0) await sleep(emulator.behavior.latencyMs);
+      write(req, res, reply, bucket, auth, budget.headers);
+    };
 
     if (url.pathname !== "/oauth2/v1/token" && !caller) return send(invalidToken());
     if (!budget.allowed) {
-      emulator.stats.rateLimited++;
+      stats.rateLimited++;
       return send(rateLimited());
     }
     const fault = emulator.inject?.({ method, pathname: url.pathname, query: url.searchParams, count });
@@ -428,7 +420,7 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     }
     if (fault) {
       const headers = { ...(fault.status === 429 ? { "X-Rate-Limit-Reset": String(Math.floor(now() / 1000)) } : {}), ...fault.headers };
-      if (fault.status === 429) emulator.stats.rateLimited++;
+      if (fault.status === 429) stats.rateLimited++;
       return send({ status: fault.status, body: fault.body ?? defaultFaultBody(fault.status), text: fault.text, headers });
     }
     if (url.pathname === "/oauth2/v1/token") {
@@ -527,8 +519,23 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     },
   });
 
+  /** One app user, without listing them all. */
+  const assignedUser = (userId: string): EffectiveAppUser | undefined => {
+    const access = appAccess(org(), userId);
+    const user = lookupUser(org(), userId);
+    if (access === undefined || user === undefined) return undefined;
+    if (access.scope === "USER") {
+      const assignment = findDirectAssignment(org(), userId)!;
+      return { user, scope: "USER", assignment };
+    }
+    return { user, scope: "GROUP", assignment: directAssignment(user, access.since) };
+  };
+
   const renderAppUser = (entry: EffectiveAppUser, expandUser: boolean) => {
-    const { assignment, user, scope } = entry;
+    const { user, scope } = entry;
+    // Through a group, the app data follows the user's profile as it is now.
+    const assignment =
+      scope === "GROUP" ? { ...entry.assignment, userName: user.profile.login, profile: appProfileFor(user.profile) } : entry.assignment;
     const appUser: Record<string, unknown> = {
       id: user.id,
       externalId: assignment.externalId,
@@ -628,11 +635,12 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       if (id !== org().app.id) return notFound(id, "AppInstance");
       if (sub === undefined) return { status: 200, body: renderApp() };
       if (sub === "users") {
-        const assigned = listAssignedUsers(org());
         if (subId !== undefined) {
-          const entry = assigned.find((e) => e.user.id === subId);
-          return entry ? { status: 200, body: renderAppUser(entry, q.get("expand") === "user") } : notFound(subId, "AppUser");
+          const entry = assignedUser(subId);
+          const expand = q.get("expand") === "user" && !emulator.behavior.ignoreExpand;
+          return entry ? { status: 200, body: renderAppUser(entry, expand) } : notFound(subId, "AppUser");
         }
+        const assigned = assignedUsers(org());
         const limit = parseLimit(q.get("limit"), PAGE_LIMITS.appUsers);
         if (typeof limit !== "number") return limit;
         const prefix = q.get("q")?.toLowerCase();
@@ -693,15 +701,34 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       if (sub === "users" && subId === undefined) {
         const limit = parseLimit(q.get("limit"), PAGE_LIMITS.groupMembers);
         if (typeof limit !== "number") return limit;
-        const users = new Map(org().users.map((u) => [u.id, u]));
         const members = [...new Set(group.members)]
           .sort()
-          .map((memberId) => users.get(memberId))
+          .map((memberId) => lookupUser(org(), memberId))
           .filter((u): u is EmulatedUser => u !== undefined);
         const { page, next } = pageAfter(members, (u) => u.id, q.get("after"), limit);
         return list(url, page.map(renderUser), next);
       }
       return notFound(url.pathname, "Resource");
+    }
+
+    if (collection === "logs" && id === undefined) {
+      if (!emulator.behavior.systemLog) return forbidden();
+      const limit = parseLimit(q.get("limit"), PAGE_LIMITS.logs);
+      if (typeof limit !== "number") return limit;
+      const parsed = parseLogQuery(q, limit);
+      if (!parsed.ok) {
+        return parsed.search ? invalidSearch(parsed.message) : oktaError(400, "E0000001", `Api validation failed: ${parsed.param}`, [parsed.message]);
+      }
+      const result = queryLog(org(), parsed.query);
+      if (!result.ok) return oktaError(400, "E0000001", `Api validation failed: ${result.param}`, [result.message]);
+      const links = [`<${base}${url.pathname}${url.search}>; rel="self"`];
+      if (result.next !== undefined) {
+        const params = new URLSearchParams(q);
+        if (result.next.after === undefined) params.delete("after");
+        else params.set("after", result.next.after);
+        links.push(`<${base}${url.pathname}?${params.toString()}>; rel="next"`);
+      }
+      return { status: 200, body: result.page.map(renderLogEvent), headers: { Link: links } };
     }
 
     if (collection === "users") {
@@ -724,7 +751,7 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       }
       if (sub !== undefined) return notFound(url.pathname, "Resource");
       const user =
-        org().users.find((u) => u.id === id) ?? org().users.find((u) => u.profile.login.toLowerCase() === id.toLowerCase());
+        lookupUser(org(), id) ?? org().users.find((u) => u.profile.login.toLowerCase() === id.toLowerCase());
       return user ? { status: 200, body: renderUser(user) } : notFound(id, "User");
     }
 
@@ -753,6 +780,7 @@ function bucketOf(pathname: string): RateLimitBucket {
   if (/^\/api\/v1\/groups\/[^/]+\/?$/.test(pathname)) return "group";
   if (pathname === "/api/v1/users") return "users";
   if (/^\/api\/v1\/users\/[^/]+\/?$/.test(pathname)) return "user";
+  if (pathname === "/api/v1/logs" || pathname === "/api/v1/logs/") return "logs";
   return "other";
 }
 
@@ -760,6 +788,7 @@ function requiredScope(bucket: RateLimitBucket): string | undefined {
   if (bucket === "apps") return "okta.apps.read";
   if (bucket === "groups" || bucket === "group") return "okta.groups.read";
   if (bucket === "users" || bucket === "user") return "okta.users.read";
+  if (bucket === "logs") return "okta.logs.read";
   return undefined;
 }
 

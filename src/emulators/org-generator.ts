@@ -1,10 +1,22 @@
 /**
  * A deterministic, seeded Okta org: users, groups and the Verkada app with its assignments, as
  * plain mutable data. The Okta emulator serves it; tests and the demo change it between runs with
- * the helpers below, which keep `lastUpdated` / `lastMembershipUpdated` honest.
+ * the helpers below, which keep `lastUpdated` / `lastMembershipUpdated` honest and record each
+ * change in the org's System Log as Okta would.
  *
  * Same seed and options, same org, down to every id and timestamp.
  */
+import {
+  appendLogEvent,
+  appTarget,
+  type EmulatedLogEvent,
+  type EmulatedLogTarget,
+  groupTarget,
+  statusEventType,
+  userTarget,
+} from "./okta-system-log.js";
+
+export type { EmulatedLogActor, EmulatedLogEvent, EmulatedLogTarget } from "./okta-system-log.js";
 
 export type OktaUserStatus =
   | "ACTIVE"
@@ -100,6 +112,13 @@ export interface EmulatedOktaOrg {
   users: EmulatedUser[];
   groups: EmulatedGroup[];
   app: EmulatedApp;
+  /**
+   * The System Log, oldest first. A generated org starts with an empty log; every mutation helper
+   * below appends the events Okta records for the change, `published` at the org clock's tick.
+   */
+  systemLog: EmulatedLogEvent[];
+  /** Serial of the last log event recorded; event uuids derive from it. */
+  logSerial?: number;
 }
 
 export interface GenerateOrgOptions {
@@ -121,6 +140,13 @@ export interface GenerateOrgOptions {
   emptyPhoneFraction?: number;
   /** Time of the newest record, ISO 8601. Default 2024-06-01T00:00:00.000Z. */
   epoch?: string;
+  /**
+   * How users are spread over groups. "uniform" (default): every user is in their department's
+   * group plus random others, about `membershipsPerUser` in all. "realistic": most users are in
+   * 2 to 5 groups (`membershipsPerUser` is the mean, default 3.2) and group sizes are skewed: the
+   * department groups and a few popular teams are large, the long tail has a few dozen members.
+   */
+  distribution?: "uniform" | "realistic";
 }
 
 export const GROUP_NAMES: readonly string[] = [
@@ -241,7 +267,8 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOktaOrg {
   const domain = options.domain ?? "example.com";
   const epoch = Date.parse(options.epoch ?? "2024-06-01T00:00:00.000Z");
   const assignedFraction = options.assignedFraction ?? 0.8;
-  const memberships = Math.max(0, options.membershipsPerUser ?? 1.5);
+  const realistic = options.distribution === "realistic";
+  const memberships = Math.max(0, options.membershipsPerUser ?? (realistic ? 3.2 : 1.5));
   const nonActiveFraction = options.nonActiveFraction ?? 0.05;
   const emptyPhoneFraction = options.emptyPhoneFraction ?? 0.2;
   let serial = 0;
@@ -265,6 +292,7 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOktaOrg {
   const users: EmulatedUser[] = [];
   const logins = new Map<string, number>();
   const departmentCount = Math.min(GROUP_NAMES.length, Math.max(1, options.groups));
+  const chooseGroups = realistic ? realisticMembership(seed, groups.length, departmentCount, memberships) : undefined;
   for (let i = 0; i < options.users; i++) {
     const firstName = pick(rand, FIRST_NAMES);
     const lastName = pick(rand, LAST_NAMES);
@@ -300,7 +328,9 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOktaOrg {
     };
     users.push(user);
 
-    if (groups.length > 0) {
+    if (chooseGroups) {
+      for (const g of chooseGroups(departmentIndex)) groups[g]!.members.push(user.id);
+    } else if (groups.length > 0) {
       const count = Math.floor(memberships) + (rand() < memberships - Math.floor(memberships) ? 1 : 0);
       const chosen = new Set<number>();
       if (count > 0 && departmentIndex < groups.length) chosen.add(departmentIndex);
@@ -343,10 +373,65 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOktaOrg {
     app.groups.push({ groupId, priority, lastUpdated: appCreated, profile: {} });
   }
 
-  return { seed, domain, clock: epoch, serial, users, groups, app };
+  return { seed, domain, clock: epoch, serial, users, groups, app, systemLog: [] };
 }
 
-function directAssignment(user: EmulatedUser, at: string): EmulatedAppUser {
+/** Exponent of the popularity curve of non-department groups: the n-th most popular has ~n^-0.75 of the top one's members. */
+const ZIPF_EXPONENT = 0.75;
+
+/**
+ * The group picker of the "realistic" distribution: each user is in their department's group and
+ * `1 + Poisson(mean - 1)` groups in all; the others are drawn by a Zipf-like popularity over the
+ * non-department groups (in a shuffled order, so the popular teams are not the first ones).
+ * Draws from a random stream of its own.
+ */
+function realisticMembership(seed: number, groupCount: number, departmentCount: number, mean: number) {
+  const rand = mulberry32((seed ^ 0x2545f491) >>> 0);
+  const pool: number[] = [];
+  for (let g = groupCount > departmentCount ? departmentCount : 0; g < groupCount; g++) pool.push(g);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  const cdf = new Float64Array(pool.length);
+  let total = 0;
+  for (let r = 0; r < pool.length; r++) {
+    total += (r + 1) ** -ZIPF_EXPONENT;
+    cdf[r] = total;
+  }
+  const popular = () => {
+    const x = rand() * total;
+    let lo = 0;
+    let hi = pool.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return pool[lo]!;
+  };
+  const poissonLimit = Math.exp(-Math.max(0, mean - 1));
+  const count = () => {
+    if (mean < 1) return rand() < mean ? 1 : 0;
+    let k = 0;
+    for (let p = rand(); p > poissonLimit; p *= rand()) k++;
+    return 1 + k;
+  };
+  return (departmentIndex: number): number[] => {
+    if (groupCount === 0) return [];
+    const wanted = Math.min(count(), groupCount);
+    const chosen: number[] = [];
+    if (wanted > 0 && departmentIndex < groupCount) chosen.push(departmentIndex);
+    for (let tries = 0; chosen.length < wanted && tries < wanted * 4; tries++) {
+      const g = popular();
+      if (!chosen.includes(g)) chosen.push(g);
+    }
+    return chosen;
+  };
+}
+
+/** The app data Okta keeps for a user assigned at `at` (directly, or through a group). */
+export function directAssignment(user: EmulatedUser, at: string): EmulatedAppUser {
   return {
     userId: user.id,
     externalId: null,
@@ -395,8 +480,39 @@ export function tick(org: EmulatedOktaOrg): string {
   return iso(org.clock);
 }
 
+interface UserIndex {
+  users: EmulatedUser[];
+  length: number;
+  byId: Map<string, number>;
+}
+
+const userIndexes = new WeakMap<EmulatedOktaOrg, UserIndex>();
+
+/**
+ * A user by id, or undefined. Backed by an index that follows `org.users` as it grows, so lookups
+ * stay cheap in orgs of 100,000 users; a hit is checked against the array itself.
+ */
+export function lookupUser(org: EmulatedOktaOrg, userId: string): EmulatedUser | undefined {
+  let index = userIndexes.get(org);
+  if (!index || index.users !== org.users || index.length > org.users.length) {
+    index = { users: org.users, length: 0, byId: new Map() };
+    userIndexes.set(org, index);
+  }
+  for (; index.length < org.users.length; index.length++) {
+    const id = org.users[index.length]!.id;
+    if (!index.byId.has(id)) index.byId.set(id, index.length);
+  }
+  const at = index.byId.get(userId);
+  const user = at === undefined ? undefined : org.users[at];
+  if (user?.id === userId) return user;
+  // The array was edited in place: look the slow way and index afresh next time.
+  const found = org.users.find((u) => u.id === userId);
+  if (found) userIndexes.delete(org);
+  return found;
+}
+
 export function findUser(org: EmulatedOktaOrg, userId: string): EmulatedUser {
-  const user = org.users.find((u) => u.id === userId);
+  const user = lookupUser(org, userId);
   if (!user) throw new Error(`no Okta user ${userId}`);
   return user;
 }
@@ -408,6 +524,109 @@ export function findGroup(org: EmulatedOktaOrg, idOrName: string): EmulatedGroup
   return group;
 }
 
+interface DirectIndex {
+  list: EmulatedAppUser[];
+  length: number;
+  byUser: Map<string, number>;
+}
+
+const directIndexes = new WeakMap<EmulatedOktaOrg, DirectIndex>();
+
+/** A user's direct assignment to the app, if any; indexed like lookupUser. */
+export function findDirectAssignment(org: EmulatedOktaOrg, userId: string): EmulatedAppUser | undefined {
+  const list = org.app.users;
+  let index = directIndexes.get(org);
+  if (!index || index.list !== list || index.length > list.length) {
+    index = { list, length: 0, byUser: new Map() };
+    directIndexes.set(org, index);
+  }
+  for (; index.length < list.length; index.length++) {
+    const id = list[index.length]!.userId;
+    if (!index.byUser.has(id)) index.byUser.set(id, index.length);
+  }
+  const at = index.byUser.get(userId);
+  if (at === undefined) return undefined;
+  const assignment = list[at];
+  if (assignment?.userId === userId) return assignment;
+  directIndexes.delete(org);
+  return list.find((a) => a.userId === userId);
+}
+
+/** Whether a sorted list of ids holds one. */
+function hasMember(members: readonly string[], userId: string): boolean {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (members[mid]! < userId) lo = mid + 1;
+    else hi = mid;
+  }
+  return members[lo] === userId;
+}
+
+/** How a user holds the app, as listAssignedUsers sees it: directly, through a group, or not at all. */
+export type AppAccess = { scope: "USER" } | { scope: "GROUP"; groupId: string; since: string } | undefined;
+
+/** The app access of one user (the first assigned group listing them, when not assigned directly). */
+export function appAccess(org: EmulatedOktaOrg, userId: string): AppAccess {
+  if (!lookupUser(org, userId)) return undefined;
+  if (findDirectAssignment(org, userId)) return { scope: "USER" };
+  for (const ga of org.app.groups) {
+    const group = org.groups.find((g) => g.id === ga.groupId);
+    if (group && hasMember(group.members, userId)) return { scope: "GROUP", groupId: group.id, since: ga.lastUpdated };
+  }
+  return undefined;
+}
+
+/** For every user assigned through a group, that group and its assignment time. */
+function groupAccess(org: EmulatedOktaOrg): Map<string, { groupId: string; since: string }> {
+  const result = new Map<string, { groupId: string; since: string }>();
+  for (const ga of org.app.groups) {
+    const group = org.groups.find((g) => g.id === ga.groupId);
+    if (!group) continue;
+    for (const id of group.members) if (!result.has(id)) result.set(id, { groupId: group.id, since: ga.lastUpdated });
+  }
+  return result;
+}
+
+const targetOf = (org: EmulatedOktaOrg, userId: string): EmulatedLogTarget => {
+  const user = lookupUser(org, userId);
+  return user ? userTarget(user) : { id: userId, type: "User", alternateId: userId, displayName: userId };
+};
+
+/** application.user_membership.* for a user whose access went from `before` to `after`, if it changed. */
+function logAccessChange(org: EmulatedOktaOrg, userId: string, before: AppAccess, after: AppAccess, at: string): void {
+  let type: string | undefined;
+  if (before === undefined) type = after === undefined ? undefined : "application.user_membership.add";
+  else if (after === undefined) type = "application.user_membership.remove";
+  else if (before.scope !== after.scope) type = "application.user_membership.change_profile";
+  else if (before.scope === "GROUP" && after.scope === "GROUP" && (before.groupId !== after.groupId || before.since !== after.since)) {
+    type = "application.user_membership.change_profile";
+  }
+  if (type) appendLogEvent(org, type, [targetOf(org, userId), appTarget(org.app)], at);
+}
+
+/**
+ * Logs the app access changes of a group's members after a change of the group's assignment,
+ * given who had access through groups before it.
+ */
+function logGroupAccessChanges(
+  org: EmulatedOktaOrg,
+  group: EmulatedGroup,
+  before: Map<string, { groupId: string; since: string }>,
+  at: string,
+): void {
+  const direct = new Set(org.app.users.map((a) => a.userId));
+  const after = groupAccess(org);
+  for (const id of group.members) {
+    if (direct.has(id) || !lookupUser(org, id)) continue;
+    const was = before.get(id);
+    const now = after.get(id);
+    logAccessChange(org, id, was && { scope: "GROUP", ...was }, now && { scope: "GROUP", ...now }, at);
+  }
+}
+
+/** Logs `user.lifecycle.create`. */
 export function createUser(
   org: EmulatedOktaOrg,
   profile: Partial<EmulatedUserProfile> & { login: string },
@@ -436,10 +655,15 @@ export function createUser(
     },
   };
   org.users.push(user);
+  appendLogEvent(org, "user.lifecycle.create", [userTarget(user)], at);
   return user;
 }
 
-/** Assigns a user to the app directly (scope USER); an existing direct assignment is updated. */
+/**
+ * Assigns a user to the app directly (scope USER); an existing direct assignment is updated.
+ * Logs `application.user_membership.add` for a new direct assignment (also when the user had the
+ * app through a group), `application.user_membership.change_profile` for an update.
+ */
 export function assignUser(
   org: EmulatedOktaOrg,
   userId: string,
@@ -447,38 +671,52 @@ export function assignUser(
 ): EmulatedAppUser {
   const user = findUser(org, userId);
   const at = tick(org);
-  let assignment = org.app.users.find((a) => a.userId === userId);
+  let assignment = findDirectAssignment(org, userId);
+  const added = !assignment;
   if (!assignment) {
     assignment = directAssignment(user, at);
     org.app.users.push(assignment);
   }
   Object.assign(assignment, init, { lastUpdated: at });
+  const type = added ? "application.user_membership.add" : "application.user_membership.change_profile";
+  appendLogEvent(org, type, [userTarget(user), appTarget(org.app)], at);
   return assignment;
 }
 
 /**
  * Removes a direct assignment. A user who is also in an assigned group stays assigned with scope
- * GROUP, as in Okta. Returns whether there was a direct assignment.
+ * GROUP, as in Okta. Returns whether there was a direct assignment. Logs
+ * `application.user_membership.remove`, or `.change_profile` when the user keeps the app through a group.
  */
 export function unassignUser(org: EmulatedOktaOrg, userId: string): boolean {
   const index = org.app.users.findIndex((a) => a.userId === userId);
   if (index < 0) return false;
   org.app.users.splice(index, 1);
-  tick(org);
+  const at = tick(org);
+  logAccessChange(org, userId, { scope: "USER" }, appAccess(org, userId), at);
   return true;
 }
 
+/** Logs the lifecycle event of the change: deactivate, suspend, unsuspend, activate, reactivate, lock... */
 export function setUserStatus(org: EmulatedOktaOrg, userId: string, status: OktaUserStatus): EmulatedUser {
   const user = findUser(org, userId);
   const at = tick(org);
+  const from = user.status;
   user.status = status;
   user.statusChanged = at;
   user.lastUpdated = at;
   if (status === "ACTIVE" && user.activated === null) user.activated = at;
+  appendLogEvent(org, statusEventType(from, status), [userTarget(user)], at);
   return user;
 }
 
-/** Changes profile attributes (null clears one); the direct assignment's app data follows, like Okta's mappings. */
+const MAPPED_ATTRIBUTES = new Set(Object.keys(appProfileFor({} as EmulatedUserProfile)));
+
+/**
+ * Changes profile attributes (null clears one); the direct assignment's app data follows, like
+ * Okta's mappings. Logs `user.account.update_profile`, and `application.user_membership.change_profile`
+ * when the user has the app and a mapped attribute or the login changed.
+ */
 export function updateProfile(
   org: EmulatedOktaOrg,
   userId: string,
@@ -489,7 +727,7 @@ export function updateProfile(
   const oldLogin = user.profile.login;
   Object.assign(user.profile, changes);
   user.lastUpdated = at;
-  const assignment = org.app.users.find((a) => a.userId === userId);
+  const assignment = findDirectAssignment(org, userId);
   if (assignment) {
     const mapped = appProfileFor(user.profile);
     for (const key of Object.keys(mapped)) {
@@ -498,35 +736,65 @@ export function updateProfile(
     if (assignment.userName === oldLogin) assignment.userName = user.profile.login;
     assignment.lastUpdated = at;
   }
+  appendLogEvent(org, "user.account.update_profile", [userTarget(user)], at);
+  const appProfileChanged = Object.keys(changes).some((key) => key === "login" || MAPPED_ATTRIBUTES.has(key));
+  if (appProfileChanged && (assignment || appAccess(org, userId))) {
+    appendLogEvent(org, "application.user_membership.change_profile", [userTarget(user), appTarget(org.app)], at);
+  }
   return user;
 }
 
+/**
+ * Logs `group.user_membership.add`, and `application.user_membership.add` when the group is
+ * assigned to the app and the user gets the app through it.
+ */
 export function addGroupMember(org: EmulatedOktaOrg, groupId: string, userId: string): boolean {
   const group = findGroup(org, groupId);
-  findUser(org, userId);
+  const user = findUser(org, userId);
   if (group.members.includes(userId)) return false;
+  const assigned = org.app.groups.some((ga) => ga.groupId === group.id);
+  const before = assigned ? appAccess(org, userId) : undefined;
   group.members.push(userId);
   group.members.sort();
-  group.lastMembershipUpdated = tick(org);
+  const at = tick(org);
+  group.lastMembershipUpdated = at;
+  appendLogEvent(org, "group.user_membership.add", [userTarget(user), groupTarget(group)], at);
+  if (assigned && before === undefined) logAccessChange(org, userId, undefined, appAccess(org, userId), at);
   return true;
 }
 
+/**
+ * Logs `group.user_membership.remove`, and `application.user_membership.remove` when the user
+ * loses the app with it.
+ */
 export function removeGroupMember(org: EmulatedOktaOrg, groupId: string, userId: string): boolean {
   const group = findGroup(org, groupId);
   const index = group.members.indexOf(userId);
   if (index < 0) return false;
+  const assigned = org.app.groups.some((ga) => ga.groupId === group.id);
+  const before = assigned ? appAccess(org, userId) : undefined;
   group.members.splice(index, 1);
-  group.lastMembershipUpdated = tick(org);
+  const at = tick(org);
+  group.lastMembershipUpdated = at;
+  appendLogEvent(org, "group.user_membership.remove", [targetOf(org, userId), groupTarget(group)], at);
+  if (before !== undefined) {
+    const after = appAccess(org, userId);
+    if (after === undefined) logAccessChange(org, userId, before, after, at);
+  }
   return true;
 }
 
+/** Logs `group.profile.update`. */
 export function renameGroup(org: EmulatedOktaOrg, groupId: string, name: string): EmulatedGroup {
   const group = findGroup(org, groupId);
   group.name = name;
-  group.lastUpdated = tick(org);
+  const at = tick(org);
+  group.lastUpdated = at;
+  appendLogEvent(org, "group.profile.update", [groupTarget(group)], at);
   return group;
 }
 
+/** Logs `group.lifecycle.create`, then `group.user_membership.add` for each initial member. */
 export function createGroup(
   org: EmulatedOktaOrg,
   name: string,
@@ -545,14 +813,23 @@ export function createGroup(
     members: [...new Set(init.members ?? [])].sort(),
   };
   org.groups.push(group);
+  appendLogEvent(org, "group.lifecycle.create", [groupTarget(group)], at);
+  for (const id of group.members) appendLogEvent(org, "group.user_membership.add", [targetOf(org, id), groupTarget(group)], at);
   return group;
 }
 
-/** Assigns a group to the app: its members become app users with scope GROUP. */
+/**
+ * Assigns a group to the app: its members become app users with scope GROUP. Logs
+ * `group.application_assignment.add` (`.update` when it was assigned already), then
+ * `application.user_membership.add` for each member who gets the app through it, or
+ * `.change_profile` for each whose group assignment changed.
+ */
 export function assignGroup(org: EmulatedOktaOrg, groupId: string, priority?: number): EmulatedGroupAssignment {
   const group = findGroup(org, groupId);
+  const before = groupAccess(org);
   const at = tick(org);
   let assignment = org.app.groups.find((g) => g.groupId === group.id);
+  const added = !assignment;
   if (!assignment) {
     assignment = { groupId: group.id, priority: priority ?? org.app.groups.length, lastUpdated: at, profile: {} };
     org.app.groups.push(assignment);
@@ -560,14 +837,108 @@ export function assignGroup(org: EmulatedOktaOrg, groupId: string, priority?: nu
     assignment.lastUpdated = at;
     if (priority !== undefined) assignment.priority = priority;
   }
+  const type = added ? "group.application_assignment.add" : "group.application_assignment.update";
+  appendLogEvent(org, type, [groupTarget(group), appTarget(org.app)], at);
+  logGroupAccessChanges(org, group, before, at);
   return assignment;
 }
 
+/**
+ * Logs `group.application_assignment.remove`, then `application.user_membership.remove` for each
+ * member who loses the app with it (`.change_profile` for one who keeps it through another group).
+ */
 export function unassignGroup(org: EmulatedOktaOrg, groupId: string): boolean {
   const group = findGroup(org, groupId);
   const index = org.app.groups.findIndex((g) => g.groupId === group.id);
   if (index < 0) return false;
+  const before = groupAccess(org);
   org.app.groups.splice(index, 1);
-  tick(org);
+  const at = tick(org);
+  appendLogEvent(org, "group.application_assignment.remove", [groupTarget(group), appTarget(org.app)], at);
+  logGroupAccessChanges(org, group, before, at);
   return true;
+}
+
+// --- sampling, for benchmarks and churn --------------------------------------------------------
+
+/**
+ * A deterministic sample: `amount` items when it is 1 or more, else that fraction of them
+ * (rounded, at least one when the fraction is above 0). Order follows `items`.
+ */
+export function pickSample<T>(items: readonly T[], amount: number, seed: number): T[] {
+  const wanted = Math.min(items.length, amount >= 1 ? Math.floor(amount) : amount > 0 ? Math.max(1, Math.round(items.length * amount)) : 0);
+  if (wanted === 0) return [];
+  const rand = mulberry32((seed ^ 0x68e31da4) >>> 0);
+  // Selection sampling (Knuth's algorithm S): one pass, no shuffle of a copy.
+  const result: T[] = [];
+  for (let i = 0; i < items.length && result.length < wanted; i++) {
+    if (rand() * (items.length - i) < wanted - result.length) result.push(items[i]!);
+  }
+  return result;
+}
+
+/** Ids of users assigned to the app (directly or through a group), sampled as pickSample does. */
+export function sampleAssignedUsers(org: EmulatedOktaOrg, amount: number, seed: number): string[] {
+  return pickSample(
+    listAssignedUsers(org).map((e) => e.user.id),
+    amount,
+    seed,
+  );
+}
+
+export interface Membership {
+  groupId: string;
+  userId: string;
+}
+
+/** Existing group memberships, sampled as pickSample does (e.g. to remove some of them). */
+export function sampleMemberships(org: EmulatedOktaOrg, amount: number, seed: number): Membership[] {
+  const all: Membership[] = [];
+  for (const group of org.groups) for (const userId of group.members) all.push({ groupId: group.id, userId });
+  return pickSample(all, amount, seed);
+}
+
+export interface ChurnOptions {
+  seed: number;
+  /** Assigned users whose title changes (a count, or a fraction of the assigned users). */
+  profileChanges?: number;
+  /** Memberships changed (a count, or a fraction of all memberships): half removed, half added. */
+  membershipChanges?: number;
+}
+
+export interface ChurnResult {
+  /** Users whose profile changed. */
+  updatedUsers: string[];
+  removed: Membership[];
+  added: Membership[];
+}
+
+/**
+ * A day of changes made through the helpers above (so timestamps move and the System Log records
+ * them): new titles for some assigned users; some memberships removed and as many new ones added
+ * (random users into the groups of the sampled memberships, keeping group sizes).
+ */
+export function churn(org: EmulatedOktaOrg, options: ChurnOptions): ChurnResult {
+  const rand = mulberry32((options.seed ^ 0x1b873593) >>> 0);
+  const updatedUsers = sampleAssignedUsers(org, options.profileChanges ?? 0, options.seed);
+  for (const [n, userId] of updatedUsers.entries()) {
+    updateProfile(org, userId, { title: `${pick(rand, TITLES)} ${n + 1}` });
+  }
+  const sampled = sampleMemberships(org, options.membershipChanges ?? 0, options.seed + 1);
+  const removed: Membership[] = [];
+  const added: Membership[] = [];
+  for (const [n, m] of sampled.entries()) {
+    if (n % 2 === 0) {
+      if (removeGroupMember(org, m.groupId, m.userId)) removed.push(m);
+      continue;
+    }
+    for (let tries = 0; tries < 8 && org.users.length > 0; tries++) {
+      const userId = org.users[Math.floor(rand() * org.users.length)]!.id;
+      if (addGroupMember(org, m.groupId, userId)) {
+        added.push({ groupId: m.groupId, userId });
+        break;
+      }
+    }
+  }
+  return { updatedUsers, removed, added };
 }

@@ -186,7 +186,7 @@ export async function runChecks(config: Config, options: CheckOptions = {}): Pro
 async function checkDomains(config: Config): Promise<CheckResult> {
   const base = { id: "okta.domains", side: "okta" as const, name: "users in SSO domains" };
   try {
-    const desired = await pullDesiredState({ ...config, users: { ...config.users, outsideDomains: "warn" } }, silentReporter);
+    const { desired } = await pullDesiredState({ ...config, users: { ...config.users, outsideDomains: "warn" } }, silentReporter);
     const allowed = new Set(config.command.domains);
     const outside = desired.users.filter((u) => !allowed.has(u.userName.slice(u.userName.lastIndexOf("@") + 1).toLowerCase()));
     if (outside.length === 0) return { ...base, status: "pass", detail: `all ${desired.users.length} assigned users are in ${config.command.domains.join(", ")}` };

@@ -27,7 +27,7 @@ export async function runImport(config: Config, reporter: Reporter, options: { s
       options.onRunStarted?.(runId);
       const client = openCommand(config, reporter, options.signal);
       try {
-        const desired = await pullDesiredState(config, reporter, options.signal);
+        const { desired } = await pullDesiredState(config, reporter, { store, signal: options.signal });
         const remote = await readCommand(client, reporter);
         const match = matchImport(desired, remote.users, remote.groups);
         const current = store.load();

@@ -14,10 +14,11 @@ import { type Drift, refreshSnapshot } from "../plan/refresh.js";
 import { type SavedPlan, type SavedPlanTarget, savedPlanMismatch } from "../plan/saved-plan.js";
 import { membersOf, type Scope, scopeInputs } from "../plan/scope.js";
 import { lastSuccessAt, type RunMetrics, scopeOf } from "../metrics/index.js";
-import { openSnapshotStore } from "../store/index.js";
+import type { OktaPullResult } from "../okta/types.js";
+import { openSnapshotStore, type SqliteSnapshotStore } from "../store/index.js";
 import { pruneRunHistory } from "./retention.js";
 import { type CommandClient, openCommand, readCommand, writeSnapshot } from "./command-state.js";
-import { pullDesiredState } from "./pull-desired.js";
+import { cpuSecondsSince, type PullSummary, pullDesiredState, savePullCache } from "./pull-desired.js";
 import type { Reporter } from "./reporter.js";
 
 /** Narrowing a run: `backfill --group` or `sync --user`. */
@@ -31,6 +32,8 @@ export interface Selection {
 export interface PlanOptions {
   /** Re-read Command first and plan against what it really holds. */
   refresh?: boolean;
+  /** Pull from the last pull plus the System Log (`sync --incremental`). */
+  incremental?: boolean;
   selection?: Selection;
   signal?: AbortSignal;
 }
@@ -43,6 +46,8 @@ export interface PlanResult {
   fingerprint: string;
   /** Changes made in Command behind the tool's back (with refresh). */
   drift: Drift[];
+  /** How the Okta pull went (mode, requests); undefined for a saved plan. */
+  pullSummary?: PullSummary | undefined;
 }
 
 export function planTarget(config: Config): SavedPlanTarget {
@@ -51,6 +56,9 @@ export function planTarget(config: Config): SavedPlanTarget {
 
 interface Computed extends PlanResult {
   desired: DesiredState;
+  pull: OktaPullResult;
+  /** CPU seconds of mapping the pull and diffing it. */
+  planCpuSeconds: number;
   /** The snapshot after the refresh, to be stored before applying. */
   refreshed: Snapshot | undefined;
   scoped: boolean;
@@ -58,6 +66,7 @@ interface Computed extends PlanResult {
 
 async function compute(
   config: Config,
+  store: SqliteSnapshotStore,
   snapshot: Snapshot,
   reporter: Reporter,
   options: PlanOptions & { metrics?: RunMetrics },
@@ -65,7 +74,12 @@ async function compute(
 ): Promise<Computed> {
   const selection = options.selection ?? {};
   const pullConfig = selection.groups === undefined ? config : { ...config, groups: { ...config.groups, push: [...selection.groups] } };
-  const desired = await pullDesiredState(pullConfig, reporter, options.signal, options.metrics?.onResponse);
+  const { desired, pull, summary, mappingCpuSeconds } = await pullDesiredState(pullConfig, reporter, {
+    store,
+    incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
+    signal: options.signal,
+    onResponse: options.metrics?.onResponse,
+  });
   let base = snapshot;
   let drift: Drift[] = [];
   let refreshed: Snapshot | undefined;
@@ -76,12 +90,14 @@ async function compute(
   }
   const scope = resolveScope(desired, selection);
   const inputs = scope === undefined ? { desired, snapshot: base } : scopeInputs(desired, base, scope);
+  const cpuBefore = process.cpuUsage();
   const plan = computePlan(inputs.desired, inputs.snapshot, {
     // A narrowed run never deletes: groups outside the selection are simply not in view.
     onRemove: scope === undefined ? config.groups.onRemove : "keep",
     onUserNameChange: config.users.onUserNameChange,
   });
-  return { plan, snapshot, fingerprint: snapshotFingerprint(snapshot), drift, desired, refreshed, scoped: scope !== undefined };
+  const planCpuSeconds = mappingCpuSeconds + cpuSecondsSince(cpuBefore);
+  return { plan, snapshot, fingerprint: snapshotFingerprint(snapshot), drift, desired, refreshed, scoped: scope !== undefined, pull, pullSummary: summary, planCpuSeconds };
 }
 
 function resolveScope(desired: DesiredState, selection: Selection): Scope | undefined {
@@ -114,10 +130,10 @@ export async function runPlan(config: Config, reporter: Reporter, options: PlanO
   let client: CommandClient | undefined;
   try {
     const snapshot = store.load();
-    const result = await compute(config, snapshot, reporter, options, () => (client ??= openCommand(config, reporter, options.signal)));
+    const result = await compute(config, store, snapshot, reporter, { ...options, incremental: false }, () => (client ??= openCommand(config, reporter, options.signal)));
     const suspect = result.scoped ? undefined : suspectPull(result.desired, result.refreshed ?? snapshot, config.safety.minPullFraction);
     const warnings = suspect === undefined ? result.plan.warnings : [...result.plan.warnings, `sync would refuse this: ${suspect}`];
-    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: result.fingerprint, drift: result.drift };
+    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: result.fingerprint, drift: result.drift, pullSummary: result.pullSummary };
   } finally {
     store.close();
     await client?.close();
@@ -140,11 +156,13 @@ export interface SyncOptions extends PlanOptions {
 }
 
 export type SyncResult =
-  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[] }
-  | { kind: "refused"; runId: string; plan: Plan; violations: Violation[]; drift: Drift[] }
+  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[]; pull?: PullSummary | undefined }
+  | { kind: "refused"; runId: string; plan: Plan; violations: Violation[]; drift: Drift[]; pull?: PullSummary | undefined }
   | {
       kind: "applied";
       runId: string;
+      /** How the Okta pull went; undefined when a saved plan was applied. */
+      pull?: PullSummary | undefined;
       plan: Plan;
       drift: Drift[];
       status: "succeeded" | "partial" | "failed" | "interrupted";
@@ -160,8 +178,8 @@ export const LAST_REFRESH_KEY = "lastRefreshAt";
 
 export async function runSync(config: Config, options: SyncOptions, reporter: Reporter): Promise<SyncResult> {
   if (options.dryRun && options.saved === undefined) {
-    const { plan, snapshot, drift } = await runPlan(config, reporter, options);
-    return { kind: "dry-run", plan, snapshot, drift };
+    const { plan, snapshot, drift, pullSummary } = await runPlan(config, reporter, options);
+    return { kind: "dry-run", plan, snapshot, drift, pull: pullSummary };
   }
   if (options.dryRun && options.saved !== undefined) {
     const readonly = openSnapshotStore(config.state.path, { readonly: true });
@@ -215,11 +233,26 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
   options.onRunStarted?.(runId);
   let finished = false;
   let scope: ReturnType<typeof scopeOf> = { usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined };
+  let pullSummary: PullSummary | undefined;
+  let planCpuSeconds: number | undefined;
   const finish = (status: Exclude<RunStatus, "running">, summary: Summary, failed: number, warnings: readonly string[]) => {
     finished = true;
     const finishedAt = new Date();
     store.finishRun(runId, { status, finishedAt, summary, failed, warnings });
-    options.metrics?.finish({ command: options.command, status, startedAt, finishedAt, lastSuccessAt: lastSuccessAt(store.listRuns(200)), ...scope, applied: summary, failedOperations: failed });
+    const usage = process.resourceUsage();
+    options.metrics?.finish({
+      command: options.command,
+      status,
+      startedAt,
+      finishedAt,
+      lastSuccessAt: lastSuccessAt(store.listRuns(200)),
+      ...scope,
+      applied: summary,
+      failedOperations: failed,
+      process: { cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssBytes: usage.maxRSS * 1024 },
+      planCpuSeconds,
+      pullMode: pullSummary?.mode,
+    });
   };
   const client = openCommand(config, reporter, options.signal, options.metrics?.onResponse);
   try {
@@ -227,6 +260,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     let snapshot: Snapshot;
     let drift: Drift[] = [];
     let lookupBeforeCreate = false;
+    let lookupGroupsBeforeCreate = false;
     try {
       snapshot = store.load();
       if (options.saved !== undefined) {
@@ -234,7 +268,9 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         plan = options.saved.plan;
       } else {
         const refresh = options.refresh === true || (options.selection === undefined && refreshDue(config, store, new Date()));
-        const computed = await compute(config, snapshot, reporter, { ...options, refresh }, () => client);
+        const computed = await compute(config, store, snapshot, reporter, { ...options, refresh }, () => client);
+        pullSummary = computed.pullSummary;
+        planCpuSeconds = computed.planCpuSeconds;
         scope = scopeOf(computed.desired);
         const suspect = options.force || computed.scoped ? undefined : suspectPull(computed.desired, computed.refreshed ?? snapshot, config.safety.minPullFraction);
         if (suspect !== undefined) {
@@ -242,14 +278,18 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         }
         plan = computed.plan;
         drift = computed.drift;
+        // The pull is accepted: keep it for the next one (a narrowed run read only part of it).
+        if (!computed.scoped && options.selection === undefined) savePullCache(store, config, computed.pull, options.incremental === true);
         if (computed.refreshed !== undefined) {
           // What Command really holds is the truth to apply against, whatever happens next.
           writeSnapshot(store, snapshot, computed.refreshed);
           store.setMeta(LAST_REFRESH_KEY, new Date().toISOString());
           snapshot = computed.refreshed;
         }
+        // An empty snapshot proves nothing about Command: one probe per kind says whether
+        // creates must look first (an org Okta already provisioned) or can go straight to POST.
         if (snapshot.users.length === 0 && plan.operations.some((op) => op.type === "createUser")) {
-          lookupBeforeCreate = await commandHasUsers(client);
+          lookupBeforeCreate = await commandHas(client, "users");
           if (lookupBeforeCreate) {
             plan = {
               ...plan,
@@ -259,6 +299,9 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
               ],
             };
           }
+        }
+        if (snapshot.groups.length === 0 && plan.operations.some((op) => op.type === "createGroup")) {
+          lookupGroupsBeforeCreate = await commandHas(client, "groups");
         }
       }
     } catch (error) {
@@ -270,7 +313,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     const violations = options.force ? [] : checkSafety(plan, snapshot, limits);
     if (violations.length > 0) {
       finish("refused", emptySummary(), 0, [...plan.warnings, ...violations.map((v) => v.message)]);
-      return { kind: "refused", runId, plan, violations, drift };
+      return { kind: "refused", runId, plan, violations, drift, pull: pullSummary };
     }
 
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
@@ -281,6 +324,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       concurrency: config.command.concurrency,
       membersPerRequest: config.command.membersPerRequest,
       lookupBeforeCreate,
+      lookupGroupsBeforeCreate,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onProgress: ({ done, total }) => {
         doneUnits = done;
@@ -301,7 +345,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       else reporter.stepFailed(`Applied with problems: ${result.failed.length} operations failed`);
     }
     finish(status, result.applied, result.failed.length, [...warnings, ...(result.fatal ? [result.fatal.message] : [])]);
-    return { kind: "applied", runId, plan, drift, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };
+    return { kind: "applied", runId, pull: pullSummary, plan, drift, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };
   } catch (error) {
     if (!finished) finish("failed", emptySummary(), 0, [errorMessage(error)]);
     throw error;
@@ -315,7 +359,8 @@ function refuseMismatch(saved: SavedPlan, snapshot: Snapshot, config: Config): v
   if (mismatch !== undefined) throw new SyncError("config", `refusing the saved plan: ${mismatch}`, { hint: "make and review a new plan with `plan --out FILE`" });
 }
 
-async function commandHasUsers(client: CommandClient): Promise<boolean> {
-  for await (const _user of client.listUsers({ pageSize: 1 })) return true;
+async function commandHas(client: CommandClient, kind: "users" | "groups"): Promise<boolean> {
+  const listing = kind === "users" ? client.listUsers({ pageSize: 1 }) : client.listGroups({ pageSize: 1 });
+  for await (const _record of listing) return true;
   return false;
 }

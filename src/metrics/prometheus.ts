@@ -75,6 +75,14 @@ export function runMetricFamilies(run: RunSnapshotMetrics, counts: RunCounts): M
     gauge("users_in_scope", "Users assigned to the app in Okta at the last run, active or not; absent when the pull failed.", single(run.usersInScope)),
     gauge("active_users_in_scope", "Users in scope that should be active in Command; absent when the pull failed.", single(run.activeUsersInScope)),
     gauge("groups_in_scope", "Groups pushed to Command at the last run; absent when the pull failed.", single(run.groupsInScope)),
+    gauge(
+      "last_run_pull_incremental",
+      "1 if the last run read Okta incrementally (System Log), 0 if it read everything; absent when the pull failed.",
+      single(run.pullMode === undefined ? undefined : run.pullMode === "incremental" ? 1 : 0),
+    ),
+    gauge("last_run_cpu_seconds", "CPU time (user + system) of the process of the last run, in seconds.", single(run.process?.cpuSeconds)),
+    gauge("last_run_max_rss_bytes", "Peak resident memory of the process of the last run, in bytes.", single(run.process?.maxRssBytes)),
+    gauge("last_run_plan_cpu_seconds", "CPU time of the last run's plan step (mapping the pull and diffing it), in seconds.", single(run.planCpuSeconds)),
   ];
 }
 

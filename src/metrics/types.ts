@@ -33,6 +33,12 @@ export interface RunSnapshotMetrics {
   applied: Summary;
   /** Operations that failed in this run. */
   failedOperations: number;
+  /** The process: CPU seconds (user + system) and peak resident memory, at the run's end. */
+  process?: { cpuSeconds: number; maxRssBytes: number } | undefined;
+  /** CPU seconds of turning the pull into the desired state and diffing it (the plan step). */
+  planCpuSeconds?: number | undefined;
+  /** How Okta was read: full, or incremental from the System Log. */
+  pullMode?: "full" | "incremental" | undefined;
 }
 
 /** What was counted while the run went on. */

@@ -9,6 +9,7 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { createRequire } from "node:module";
+import "./sdk-env.js";
 import { Client } from "@okta/okta-sdk-nodejs";
 import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";

@@ -10,7 +10,7 @@ export interface DesiredStateOptions extends MappingOptions {
   outsideDomains?: "warn" | "skip";
 }
 
-export function buildDesiredState(pull: OktaPullResult, options: DesiredStateOptions): DesiredState {
+export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "groups">, options: DesiredStateOptions): DesiredState {
   const warnings: string[] = [];
   const byId = new Map<string, DesiredUser>();
   const appUsers = [...pull.appUsers].sort((a, b) => compare(a.id, b.id));

@@ -3,10 +3,12 @@
  * and the groups to push with their members. It returns everything or throws: a partial read
  * must never reach the planner.
  */
-import type { Collection } from "@okta/okta-sdk-nodejs";
 import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
-import type { OktaAppUserView, OktaGroupView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
+import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
+import { forEachLimited, isNotFound, readPages } from "./pages.js";
+import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, readLogSince } from "./system-log.js";
+import type { IncrementalBase, OktaAppUserView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
 /** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */
 export interface OktaPullTuning {
@@ -26,16 +28,11 @@ export interface OktaPullTuning {
   now?: OktaClientOptions["now"];
   sleep?: OktaClientOptions["sleep"];
   random?: OktaClientOptions["random"];
-  /** Users fetched at once when app users come without their embedded user. Default 4. */
+  /** Users fetched at once when app users come without their embedded user, and groups whose members are read at once. Default 4. */
   userFetchConcurrency?: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 500;
-const APP_GROUPS_PAGE_SIZE = 200;
-const GROUPS_PAGE_SIZE = 200;
-const MEMBERS_PAGE_SIZE = 1000;
-/** Okta object ids are 20 characters; groups start with 00g. */
-const GROUP_ID = /^00g[0-9A-Za-z]{17}$/;
 
 export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTuning = {}): Promise<OktaPullResult> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -43,52 +40,122 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
     throw new ConfigError([`okta page size must be a whole number from 1 to 500 (got ${pageSize})`]);
   }
   const { userFetchConcurrency, ...clientTuning } = tuning;
+  const concurrency = userFetchConcurrency ?? 4;
   const connection = createOktaClient({ ...clientTuning, orgUrl: options.orgUrl, auth: options.auth });
   try {
-    const appUsers = await readAppUsers(connection, options, pageSize, userFetchConcurrency ?? 4);
-    const groups = await readGroups(connection, options);
-    return { appUsers, groups, requests: connection.requestCount() };
+    let fallback: string | undefined;
+    let logReadable = true;
+    if (options.incremental !== undefined) {
+      const outcome = await pullIncremental(connection, options, options.incremental, pageSize, concurrency);
+      if (outcome.kind === "pulled") return outcome.result;
+      ({ reason: fallback, logReadable } = outcome);
+    }
+    let checkpoint: LogCheckpoint | undefined;
+    if (logReadable && (options.trackLog === true || options.incremental !== undefined)) {
+      // Before the pull: whatever changes while it runs is then read again by the next one.
+      try {
+        checkpoint = await logHead(connection);
+      } catch (error) {
+        if (!isLogRefusal(error)) throw error;
+        fallback ??= LOG_REFUSED;
+      }
+    }
+    const appUsers = await readAppUsers(connection, options, pageSize, concurrency);
+    const { groups, reused } = await readGroups(connection, {
+      appId: options.appId,
+      groups: options.groups,
+      previous: options.previousGroups,
+      concurrency,
+      onProgress: options.onProgress,
+    });
+    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint };
   } catch (error) {
     throw connection.toSyncError(error);
   }
 }
 
-// --- pages --------------------------------------------------------------------------------------
+function isLogRefusal(error: unknown): boolean {
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  return status === 403;
+}
+
+type IncrementalOutcome = { kind: "pulled"; result: OktaPullResult } | { kind: "fallback"; reason: string; logReadable: boolean };
+
+const LOG_REFUSED = "the System Log cannot be read (the token needs okta.logs.read)";
 
 /**
- * Reads a collection page by page (the SDK's item iterator hides page boundaries and yields a null
- * item for an empty page that has a next link). Each next link must stay on the org's origin, since
- * the SDK would send the credentials wherever it points, and must not repeat.
+ * App users from the last pull, with every user the System Log named since then re-read (one
+ * request each, a 404 meaning no longer assigned), and the groups read as a full pull reads them.
+ * Falls back when the log cannot be read or names more users than a full pull costs in requests.
  */
-async function readPages<T>(
+async function pullIncremental(
   connection: OktaConnection,
-  collection: Collection<T>,
-  onPage: (items: readonly T[]) => void,
-  repairNext?: (next: URL) => boolean,
-): Promise<void> {
-  const origin = new URL(connection.orgUrl).origin;
-  const seen = new Set<string>();
-  while (collection.nextUri) {
-    const current = collection.nextUri;
-    if (seen.has(current)) throw new ProtocolError(`Okta sent the same next link twice: ${current}`);
-    seen.add(current);
-    const page: unknown = await collection.getNextPage();
-    if (!Array.isArray(page)) throw new ProtocolError(`Okta answered ${current} with something that is not a list`);
-    onPage(page as T[]);
-    const next = collection.nextUri;
-    if (!next) break;
-    let nextUrl: URL;
-    try {
-      nextUrl = new URL(next, current);
-    } catch {
-      throw new ProtocolError(`Okta sent a next link that is not a URL: ${next}`);
-    }
-    if (nextUrl.origin !== origin) {
-      throw new ProtocolError(`Okta's next link points to ${nextUrl.origin}, not ${origin}; refusing to follow it`);
-    }
-    const repaired = repairNext?.(nextUrl) ?? false;
-    if (repaired || nextUrl.href !== next) collection.nextUri = nextUrl.href;
+  options: OktaPullOptions,
+  base: IncrementalBase,
+  pageSize: number,
+  concurrency: number,
+): Promise<IncrementalOutcome> {
+  const fullCost = Math.max(1, Math.ceil(base.appUsers.size / pageSize));
+  let log: Awaited<ReturnType<typeof readLogSince>>;
+  try {
+    log = await readLogSince(connection, options.appId, base.checkpoint, fullCost);
+  } catch (error) {
+    if (isLogRefusal(error)) return { kind: "fallback", reason: LOG_REFUSED, logReadable: false };
+    const converted = connection.toSyncError(error);
+    // A refused credential fails the run; anything else about the log means reading everything.
+    if (converted.kind === "auth") throw converted;
+    return { kind: "fallback", reason: `the System Log could not be read: ${converted.message}`, logReadable: true };
   }
+  if (log === undefined) {
+    return { kind: "fallback", reason: `the System Log names more than ${fullCost} users, more requests than a full pull`, logReadable: true };
+  }
+
+  const fetched: PartialAppUserView[] = [];
+  const removed: string[] = [];
+  await forEachLimited([...log.userIds].sort(), concurrency, async (userId) => {
+    let item: unknown;
+    try {
+      item = await connection.client.applicationApi.getApplicationUser({ appId: options.appId, userId, expand: "user" });
+    } catch (error) {
+      if (isNotFound(error)) {
+        removed.push(userId);
+        return;
+      }
+      throw error;
+    }
+    const view = appUserView(item);
+    if (view.id !== userId) throw new ProtocolError(`Okta answered GET /api/v1/apps/${options.appId}/users/${userId} with app user ${view.id}`);
+    fetched.push(view);
+  });
+  const upserts = await fillMissingUsers(connection, fetched, concurrency);
+  const appUsers = new Map(base.appUsers);
+  for (const id of removed) appUsers.delete(id);
+  for (const view of upserts) appUsers.set(view.id, view);
+  options.onProgress?.({ kind: "appUsers", read: appUsers.size });
+
+  const groupOptions = { appId: options.appId, groups: options.groups, concurrency, onProgress: options.onProgress };
+  const since = base.checkpoint.published === undefined ? undefined : new Date(Date.parse(base.checkpoint.published) - LOG_OVERLAP_MS).toISOString();
+  const delta =
+    options.previousGroups === undefined || since === undefined
+      ? "no earlier read of the groups to start from"
+      : await readGroupsSince(connection, { ...groupOptions, previous: options.previousGroups }, { since, log: log.groups });
+  const { groups, reused } =
+    typeof delta === "string" ? await readGroups(connection, { ...groupOptions, previous: options.previousGroups }) : delta;
+  removed.sort();
+  upserts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    kind: "pulled",
+    result: {
+      appUsers: [...appUsers.values()],
+      groups,
+      requests: connection.requestCount(),
+      membersReused: reused,
+      mode: "incremental",
+      checkpoint: log.checkpoint,
+      changedUsers: { upserts, removed },
+      events: log.events,
+    },
+  };
 }
 
 // --- app users ----------------------------------------------------------------------------------
@@ -120,6 +187,36 @@ interface AppUserLike {
   _embedded?: { user?: unknown };
 }
 
+export type PartialAppUserView = Omit<OktaAppUserView, "user"> & { user: OktaUserView | undefined };
+
+/** An app user as Okta sends it (in a page, or alone) -> the view; `user` is undefined when not embedded. */
+export function appUserView(value: unknown): PartialAppUserView {
+  const item = value as AppUserLike | null | undefined;
+  if (typeof item?.id !== "string") throw new ProtocolError("Okta listed an app user without an id");
+  const user = userView(item._embedded?.user);
+  if (user && user.id !== item.id) throw new ProtocolError(`Okta embedded user ${user.id} in app user ${item.id}`);
+  const userName = item.credentials?.userName;
+  return {
+    id: item.id,
+    scope: String(item.scope ?? ""),
+    status: String(item.status ?? ""),
+    userName: typeof userName === "string" && userName !== "" ? userName : undefined,
+    profile: plainProfile(item.profile),
+    user,
+  };
+}
+
+/** Fetches the Okta user of every view that came without one (a page without embedded users must not read as users with empty profiles). */
+export async function fillMissingUsers(connection: OktaConnection, views: readonly PartialAppUserView[], concurrency: number): Promise<OktaAppUserView[]> {
+  const missing = views.filter((view) => view.user === undefined);
+  await forEachLimited(missing, concurrency, async (view) => {
+    const fetched = userView(await connection.client.userApi.getUser({ userId: view.id }));
+    if (!fetched || fetched.id !== view.id) throw new ProtocolError(`Okta answered GET /api/v1/users/${view.id} with another or no user`);
+    view.user = fetched;
+  });
+  return views as OktaAppUserView[];
+}
+
 async function readAppUsers(
   connection: OktaConnection,
   options: OktaPullOptions,
@@ -128,30 +225,16 @@ async function readAppUsers(
 ): Promise<OktaAppUserView[]> {
   const { client } = connection;
   const collection = await client.applicationApi.listApplicationUsers({ appId: options.appId, limit: pageSize, expand: "user" });
-  const views = new Map<string, Omit<OktaAppUserView, "user"> & { user: OktaUserView | undefined }>();
+  const views = new Map<string, PartialAppUserView>();
   const appUsersPath = `/api/v1/apps/${encodeURIComponent(options.appId)}/users`;
 
   await readPages(
     connection,
     collection,
     (page) => {
-      for (const item of page as readonly AppUserLike[]) {
-        if (typeof item?.id !== "string") throw new ProtocolError("Okta listed an app user without an id");
-        if (views.has(item.id)) continue;
-        const embedded = item._embedded?.user;
-        const user = userView(embedded);
-        if (user && user.id !== item.id) {
-          throw new ProtocolError(`Okta embedded user ${user.id} in app user ${item.id}`);
-        }
-        const userName = item.credentials?.userName;
-        views.set(item.id, {
-          id: item.id,
-          scope: String(item.scope ?? ""),
-          status: String(item.status ?? ""),
-          userName: typeof userName === "string" && userName !== "" ? userName : undefined,
-          profile: plainProfile(item.profile),
-          user,
-        });
+      for (const item of page) {
+        const view = appUserView(item);
+        if (!views.has(view.id)) views.set(view.id, view);
       }
       options.onProgress?.({ kind: "appUsers", read: views.size });
     },
@@ -163,164 +246,7 @@ async function readAppUsers(
     },
   );
 
-  // A page without embedded users must not read as users with empty profiles: fetch each one.
-  const missing = [...views.values()].filter((view) => view.user === undefined);
-  await forEachLimited(missing, concurrency, async (view) => {
-    const fetched = userView(await client.userApi.getUser({ userId: view.id }));
-    if (!fetched || fetched.id !== view.id) throw new ProtocolError(`Okta answered GET /api/v1/users/${view.id} with another or no user`);
-    view.user = fetched;
-  });
-
-  return [...views.values()].map((view) => ({ ...view, user: view.user! }));
-}
-
-/** Runs `task` over `items`, at most `limit` at a time; the first failure stops new tasks. */
-async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await task(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-// --- groups -------------------------------------------------------------------------------------
-
-interface GroupRef {
-  id: string;
-  name: string;
-}
-
-function groupRef(value: unknown): GroupRef | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const { id, profile } = value as { id?: unknown; profile?: { name?: unknown } };
-  if (typeof id !== "string" || typeof profile?.name !== "string") return undefined;
-  return { id, name: profile.name };
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { status?: unknown }).status === 404;
-}
-
-async function getGroupRef(connection: OktaConnection, groupId: string, entry?: string): Promise<GroupRef> {
-  let group: unknown;
-  try {
-    group = await connection.client.groupApi.getGroup({ groupId });
-  } catch (error) {
-    if (entry !== undefined && isNotFound(error)) {
-      throw new ConfigError([`groups.push: Okta has no group with id ${entry}`], "check the id in the Okta admin console (Directory > Groups)");
-    }
-    throw error;
-  }
-  const ref = groupRef(group);
-  if (!ref) throw new ProtocolError(`Okta answered GET /api/v1/groups/${groupId} without a group name`);
-  return ref;
-}
-
-/** Okta search values are double-quoted; backslash and quote are escaped. */
-export function searchString(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-async function findGroupByName(connection: OktaConnection, name: string): Promise<GroupRef> {
-  const collection = await connection.client.groupApi.listGroups({
-    search: `profile.name eq ${searchString(name)}`,
-    limit: GROUPS_PAGE_SIZE,
-  });
-  const found: GroupRef[] = [];
-  await readPages(connection, collection, (page) => {
-    for (const item of page) {
-      const ref = groupRef(item);
-      if (ref) found.push(ref);
-    }
-  });
-  // Okta's `eq` ignores case; the configured name must match exactly.
-  const exact = found.filter((group) => group.name === name);
-  if (exact.length === 1) return exact[0]!;
-  if (exact.length > 1) {
-    throw new ConfigError(
-      [`groups.push: ${exact.length} Okta groups are named "${name}" (${exact.map((g) => g.id).join(", ")})`],
-      "list the group by its id instead of its name",
-    );
-  }
-  const nearly = found[0]?.name;
-  throw new ConfigError(
-    [`groups.push: Okta has no group named "${name}"`],
-    nearly !== undefined
-      ? `did you mean "${nearly}"? Group names must match exactly, case included`
-      : "check the name in the Okta admin console (Directory > Groups), or list the group by its id (00g...)",
-  );
-}
-
-async function assignedGroups(connection: OktaConnection, appId: string): Promise<GroupRef[]> {
-  const collection = await connection.client.applicationApi.listApplicationGroupAssignments({
-    appId,
-    limit: APP_GROUPS_PAGE_SIZE,
-    expand: "group",
-  });
-  const refs: (GroupRef | string)[] = [];
-  await readPages(connection, collection, (page) => {
-    for (const item of page as readonly { id?: unknown; _embedded?: { group?: unknown } }[]) {
-      if (typeof item?.id !== "string") throw new ProtocolError("Okta listed a group assignment without a group id");
-      const embedded = groupRef(item._embedded?.group);
-      refs.push(embedded && embedded.id === item.id ? embedded : item.id);
-    }
-  });
-  const groups: GroupRef[] = [];
-  for (const ref of refs) groups.push(typeof ref === "string" ? await getGroupRef(connection, ref) : ref);
-  return groups;
-}
-
-async function readMemberIds(connection: OktaConnection, groupId: string, onPage: (count: number) => void): Promise<string[]> {
-  const collection = await connection.client.groupApi.listGroupUsers({ groupId, limit: MEMBERS_PAGE_SIZE });
-  const ids = new Set<string>();
-  await readPages(connection, collection, (page) => {
-    for (const user of page as readonly { id?: unknown }[]) {
-      if (typeof user?.id !== "string") throw new ProtocolError(`Okta listed a member of group ${groupId} without an id`);
-      ids.add(user.id);
-    }
-    onPage(page.length);
-  });
-  return [...ids].sort();
-}
-
-async function readGroups(connection: OktaConnection, options: OktaPullOptions): Promise<OktaGroupView[]> {
-  const refs: GroupRef[] = [];
-  const seen = new Set<string>();
-  const add = (ref: GroupRef) => {
-    if (seen.has(ref.id)) return;
-    seen.add(ref.id);
-    refs.push(ref);
-    options.onProgress?.({ kind: "groups", read: refs.length });
-  };
-  if (options.groups === "assigned") {
-    for (const ref of await assignedGroups(connection, options.appId)) add(ref);
-  } else {
-    for (const raw of options.groups) {
-      const entry = raw.trim();
-      if (entry === "") throw new ConfigError(["groups.push: an entry is empty"]);
-      add(GROUP_ID.test(entry) ? await getGroupRef(connection, entry, entry) : await findGroupByName(connection, entry));
-    }
-  }
-
-  const groups: OktaGroupView[] = [];
-  let members = 0;
-  for (const ref of refs) {
-    const memberIds = await readMemberIds(connection, ref.id, (count) => {
-      members += count;
-      options.onProgress?.({ kind: "members", read: members });
-    });
-    groups.push({ id: ref.id, name: ref.name, memberIds });
-  }
-  return groups;
+  return fillMissingUsers(connection, [...views.values()], concurrency);
 }
 
 // --- single lookups, for `check` ----------------------------------------------------------------
@@ -328,10 +254,9 @@ async function readGroups(connection: OktaConnection, options: OktaPullOptions):
 export type OktaGroupRef = GroupRef;
 
 /** Finds one `groups.push` entry (a group name or id) exactly as the pull does, with the same errors. */
-export function resolvePushGroup(connection: OktaConnection, entry: string): Promise<GroupRef> {
-  const trimmed = entry.trim();
-  if (trimmed === "") return Promise.reject(new ConfigError(["groups.push: an entry is empty"]));
-  return GROUP_ID.test(trimmed) ? getGroupRef(connection, trimmed, trimmed) : findGroupByName(connection, trimmed);
+export async function resolvePushGroup(connection: OktaConnection, entry: string): Promise<GroupRef> {
+  const [ref] = await resolveConfiguredGroups(connection, [entry]);
+  return ref!;
 }
 
 /** The groups assigned to the app, as `groups.push: assigned` reads them. */

@@ -4,6 +4,7 @@
  * by the same policy as the requests to Command. The SDK's own executor only retries 429s and
  * has no timeout; it is not used at all, so its retries are off.
  */
+import "./sdk-env.js";
 import { RequestExecutor } from "@okta/okta-sdk-nodejs";
 import type { RetryConfig } from "../config/types.js";
 import type { Clock, WaitListener } from "../http/clock.js";

@@ -4,6 +4,8 @@
  * over these.
  */
 
+import type { LogCheckpoint } from "./system-log.js";
+
 /** An Okta user as embedded in an app user (`expand=user`) or listed as a group member. */
 export interface OktaUserView {
   id: string;
@@ -42,6 +44,24 @@ export interface OktaPullResult {
   groups: OktaGroupView[];
   /** Requests made, for progress and benchmarks. */
   requests: number;
+  /** Groups whose members were reused from the last pull (their lastMembershipUpdated did not move). */
+  membersReused: number;
+  /** "incremental": app users from the last pull, with the users the System Log named re-read. */
+  mode: "full" | "incremental";
+  /** Why an incremental pull was asked for but a full one was done. */
+  fallback?: string | undefined;
+  /** Where the System Log stood (full pull with `trackLog`) or was read up to (incremental). */
+  checkpoint?: LogCheckpoint | undefined;
+  /** Incremental: the app users re-read (still assigned) and the ids no longer assigned. */
+  changedUsers?: { upserts: OktaAppUserView[]; removed: string[] } | undefined;
+  /** Incremental: new System Log events read. */
+  events?: number | undefined;
+}
+
+/** What an incremental pull starts from: the last pull's app users and where the log was read to. */
+export interface IncrementalBase {
+  appUsers: ReadonlyMap<string, OktaAppUserView>;
+  checkpoint: LogCheckpoint;
 }
 
 export interface OktaPullOptions {
@@ -52,6 +72,12 @@ export interface OktaPullOptions {
   groups: string[] | "assigned";
   /** Page size of app users (1..500). Default 500. */
   pageSize?: number;
+  /** The groups as the last pull read them: members of a group whose lastMembershipUpdated did not move are reused. */
+  previousGroups?: ReadonlyMap<string, OktaGroupView> | undefined;
+  /** Pull incrementally from this base; falls back to a full pull when that is cheaper or the log cannot be read. */
+  incremental?: IncrementalBase | undefined;
+  /** Read the System Log's head before a full pull, so the next pull can be incremental. */
+  trackLog?: boolean | undefined;
   /** Called after each page, for progress. */
   onProgress?: (event: { kind: "appUsers" | "groups" | "members"; read: number }) => void;
 }

@@ -2,9 +2,10 @@
  * The planner: (desired, snapshot, options) -> Plan. Pure: no I/O, no clock, never mutates its
  * inputs; the same inputs give the same plan.
  *
- * Operations come out in the order the applier runs its phases (create groups and renames;
- * create, update, reactivate users; memberships; deactivations; group deletions), sorted by
- * Okta id inside each phase.
+ * Operations come out grouped by kind (group creates and renames; user creates, updates and
+ * reactivations; memberships; deactivations; group deletions), sorted by Okta id inside each
+ * kind. The applier runs them in its own phases (users before groups, so a new group is created
+ * with its first members).
  */
 import {
   compareStrings,

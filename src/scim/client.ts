@@ -374,8 +374,8 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
       return scanForUser(userName);
     },
 
-    async createGroup(externalId, displayName) {
-      return create("/Groups", groupCreateBody(externalId, displayName), "Group");
+    async createGroup(externalId, displayName, memberIds) {
+      return create("/Groups", groupCreateBody(externalId, displayName, memberIds), "Group");
     },
 
     async renameGroup(id, displayName) {

@@ -6,9 +6,12 @@ import { filterLiteral } from "./attribute-path.js";
 import { type PatchBody, patchBody } from "./user-patch.js";
 import type { JsonObject } from "./user-resource.js";
 
-/** POST /Groups: Okta creates a group empty and adds members with PATCH. */
-export function groupCreateBody(externalId: string, displayName: string): JsonObject {
-  return { schemas: [CORE_GROUP_SCHEMA], displayName, externalId, members: [] };
+/**
+ * POST /Groups. Okta creates a group empty and adds members with PATCH; the tool may send the
+ * first members inline (SCIM ids of users), which saves the first PATCH of a new group.
+ */
+export function groupCreateBody(externalId: string, displayName: string, memberIds: readonly string[] = []): JsonObject {
+  return { schemas: [CORE_GROUP_SCHEMA], displayName, externalId, members: memberIds.map((value) => ({ value })) };
 }
 
 /** PATCH /Groups/{id} rename: Okta sends a path-less replace carrying `id` and `displayName`. */

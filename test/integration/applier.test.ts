@@ -31,7 +31,7 @@ afterEach(async () => {
   await command.close();
 });
 
-async function apply(state: DesiredState, options: { membersPerRequest?: number; concurrency?: number } = {}) {
+async function apply(state: DesiredState, options: { membersPerRequest?: number; concurrency?: number; lookupGroupsBeforeCreate?: boolean } = {}) {
   const snapshot = store.load();
   const thePlan = plan(state, snapshot, { onRemove: "delete" });
   const runId = store.beginRun("test", new Date());
@@ -39,6 +39,7 @@ async function apply(state: DesiredState, options: { membersPerRequest?: number;
     runId,
     concurrency: options.concurrency ?? 4,
     membersPerRequest: options.membersPerRequest ?? 100,
+    ...(options.lookupGroupsBeforeCreate === undefined ? {} : { lookupGroupsBeforeCreate: options.lookupGroupsBeforeCreate }),
   });
   return { plan: thePlan, result, runId };
 }
@@ -46,14 +47,16 @@ async function apply(state: DesiredState, options: { membersPerRequest?: number;
 const users = (n: number) => Array.from({ length: n }, (_, i) => desiredUser(`00u${String(i).padStart(4, "0")}`, { attrs: { title: `T${i}` } }));
 
 describe("applier", () => {
-  it("chunks membership PATCHes by membersPerRequest and records every membership", async () => {
+  it("creates a group with its first membersPerRequest members, chunks the rest into PATCHes, and records every membership", async () => {
     const people = users(250);
     const state = desired(people, [desiredGroup("00g1", "Everyone", people.map((u) => u.oktaId))]);
     const { result } = await apply(state, { membersPerRequest: 100 });
     expect(result.status).toBe("succeeded");
     expect(result.applied.addMembers).toBe(250);
+    const posts = command.requests.filter((r) => r.method === "POST" && r.path === "/Groups");
+    expect(posts.map((p) => (p.body as { members: unknown[] }).members.length)).toEqual([100]);
     const patches = command.requests.filter((r) => r.method === "PATCH" && r.path.startsWith("/Groups/"));
-    expect(patches.map((p) => ((p.body as { Operations: { value: unknown[] }[] }).Operations[0]!.value).length)).toEqual([100, 100, 50]);
+    expect(patches.map((p) => ((p.body as { Operations: { value: unknown[] }[] }).Operations[0]!.value).length)).toEqual([100, 50]);
     expect(command.groups()[0]!.members).toHaveLength(250);
     expect(store.load().groups[0]!.members).toHaveLength(250);
     expect((await apply(state)).plan.operations).toEqual([]);
@@ -117,7 +120,7 @@ describe("applier", () => {
     expect(command.users()).toHaveLength(3);
     const second = await apply(state);
     expect(second.result.status).toBe("succeeded");
-    expect(second.result.warnings.join("\n")).toMatch(/already existed in Command; linked to it/);
+    expect(second.result.warnings.join("\n")).toMatch(/already existed in Command \(an earlier run created it and stopped before recording it\); linked to it/);
     expect(command.groups()).toHaveLength(1);
     expect(command.users()).toHaveLength(3);
     expect(command.groups()[0]!.members).toHaveLength(3);
@@ -153,15 +156,16 @@ describe("applier", () => {
     expect((await apply(next)).plan.operations).toEqual([]);
   });
 
-  it("finds a group to adopt by listing when Command refuses filters", async () => {
+  it("finds a group to adopt by listing when Command refuses filters (groups looked up before their create)", async () => {
     await command.close();
     command = await startCommandEmulator({ token: "t0ken-for-tests", filters: false });
     await client.close();
     client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
     const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });
-    const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]));
+    const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]), { lookupGroupsBeforeCreate: true });
     expect(result.status).toBe("succeeded");
     expect(command.groups()).toEqual([expect.objectContaining({ id: existing.id, displayName: "Engineering" })]);
+    expect(command.requests.filter((r) => r.method === "POST")).toEqual([]);
     expect(command.requests.some((r) => r.status === 400 && r.query.filter !== undefined)).toBe(true);
   });
 
@@ -177,16 +181,16 @@ describe("applier", () => {
     expect(store.load().users).toHaveLength(0);
   });
 
-  it("runs the phases in order: groups, users, memberships, deactivations, group deletions", async () => {
+  it("runs the phases in order: users, groups, memberships, deactivations, group deletions", async () => {
     const people = users(3);
     await apply(desired(people, [desiredGroup("00g1", "Eng", [people[0]!.oktaId]), desiredGroup("00g2", "Old", [])]));
     command.resetLog();
     await apply(desired([desiredUser(people[0]!.oktaId, { attrs: { title: "X" } }), desiredUser("00u9999")], [desiredGroup("00g1", "Engineering", ["00u9999"])]), { concurrency: 1 });
     const sequence = command.requests.map((r) => `${r.method} ${r.path.split("/")[1]}`);
     expect(sequence).toEqual([
-      "PATCH Groups", // rename
       "PUT Users", // update of 00u0000 sorts before the create of 00u9999
       "POST Users",
+      "PATCH Groups", // rename
       "PATCH Groups", // add member
       "PATCH Groups", // remove member
       "PATCH Users",

@@ -235,13 +235,16 @@ describe("pull: groups", () => {
     const emulator = await start(org);
     const result = await pull(emulator, { groups: [team2.id, "Engineering", "Team 2", engineering.id] });
     expect(result.groups).toEqual([
-      { id: team2.id, name: "Team 2", memberIds: team2.members },
-      { id: engineering.id, name: "Engineering", memberIds: engineering.members },
+      { id: team2.id, name: "Team 2", lastMembershipUpdated: team2.lastMembershipUpdated, memberIds: team2.members },
+      { id: engineering.id, name: "Engineering", lastMembershipUpdated: engineering.lastMembershipUpdated, memberIds: engineering.members },
     ]);
     const memberPages = emulator.requests.filter((r) => r.path.startsWith(`/api/v1/groups/${engineering.id}/users`));
     expect(memberPages).toHaveLength(Math.ceil(engineering.members.length / 1000));
     expect(memberPages.every((r) => r.path.includes("limit=1000"))).toBe(true);
-    expect(emulator.requests.some((r) => decodeURIComponent(r.path).includes('search=profile.name eq "Engineering"'))).toBe(true);
+    // The names and ids are resolved in one search.
+    const searches = emulator.requests.filter((r) => r.path.startsWith("/api/v1/groups?")).map((r) => decodeURIComponent(r.path));
+    expect(searches).toHaveLength(1);
+    expect(searches[0]).toContain(`search=id eq "${team2.id}" or profile.name eq "Engineering" or profile.name eq "Team 2" or id eq "${engineering.id}"`);
   });
 
   it("reads the groups assigned to the app with 'assigned'", async () => {
@@ -252,7 +255,7 @@ describe("pull: groups", () => {
     const expected = org.app.groups
       .map((ga) => org.groups.find((g) => g.id === ga.groupId)!)
       .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .map((g) => ({ id: g.id, name: g.name, memberIds: g.members }));
+      .map((g) => ({ id: g.id, name: g.name, lastMembershipUpdated: g.lastMembershipUpdated, memberIds: g.members }));
     expect(result.groups).toEqual(expected);
     expect(result.groups.map((g) => g.name)).toContain("Legal & Compliance");
   });
@@ -262,7 +265,7 @@ describe("pull: groups", () => {
     const odd = createGroup(org, 'Ops "Night" \\ Shift', { members: [org.users[0]!.id, org.users[1]!.id] });
     const emulator = await start(org);
     const result = await pull(emulator, { groups: ['Ops "Night" \\ Shift'] });
-    expect(result.groups).toEqual([{ id: odd.id, name: odd.name, memberIds: odd.members }]);
+    expect(result.groups).toEqual([{ id: odd.id, name: odd.name, lastMembershipUpdated: odd.lastMembershipUpdated, memberIds: odd.members }]);
   });
 
   it("fails with a config error naming an unknown group, suggesting a name that differs only in case", async () => {

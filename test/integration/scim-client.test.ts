@@ -155,6 +155,14 @@ function requestKinds(start: () => Promise<Target>): void {
     expect(await client.getGroup(id)).toEqual({ id, displayName: "Engineering", externalId: "00g1", memberIds: [] });
   });
 
+  it("creates a group with members inline in one POST", async () => {
+    const users = await Promise.all(["a", "b"].map((n, i) => client.createUser(`00u${i}`, person(n), true)));
+    const ids = users.map((u) => u.id);
+    const { id } = await client.createGroup("00g1", "Engineering", ids);
+    expect((storedGroup(id).members as JsonObject[]).map((m) => m.value).sort()).toEqual([...ids].sort());
+    expect(await client.getGroup(id)).toMatchObject({ id, displayName: "Engineering", externalId: "00g1" });
+  });
+
   it("creates a group empty, adds and removes members, deletes it", async () => {
     const users = await Promise.all(["a", "b", "c"].map((n, i) => client.createUser(`00u${i}`, person(n), true)));
     const ids = users.map((u) => u.id);

@@ -112,7 +112,7 @@ describe("defaults", () => {
       },
       groups: { push: [], onRemove: "keep" },
       users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
-      sync: { refreshEveryMs: undefined },
+      sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
       safety: {
         maxDeactivations: { kind: "percent", value: 10 },
         maxGroupDeletes: { kind: "percent", value: 25 },
@@ -158,13 +158,14 @@ describe("defaults", () => {
 describe("issue 4 keys", () => {
   it("rejects bad domains, modes and refresh intervals, naming each key", () => {
     const { problems } = validateConfig(
-      raw({ command: { token: "t", domains: ["@acme.com"] }, users: { onUserNameChange: "rename", outsideDomains: "drop" }, sync: { refreshEvery: "often" } }),
+      raw({ command: { token: "t", domains: ["@acme.com"] }, users: { onUserNameChange: "rename", outsideDomains: "drop" }, sync: { refreshEvery: "often", fullEvery: "1 day" } }),
     );
     expect(problems).toEqual([
       'command.domains[0]: must be an email domain such as acme.com (no @, no scheme) (got "@acme.com")',
       'users.onUserNameChange: must be one of update, recreate, skip (got "rename")',
       'users.outsideDomains: must be one of warn, skip (got "drop")',
       'sync.refreshEvery: must be a duration such as 6h or 24h (or never) (got "often")',
+      'sync.fullEvery: must be a duration such as 6h or 24h (or never) (got "1 day")',
     ]);
   });
 });
@@ -176,7 +177,7 @@ okta: { orgUrl: "https://acme.okta.com/", appId: 0oa9, clientId: 0oa8, privateKe
 command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100, domains: [Acme.com, acme.co.uk] }
 groups: { push: assigned, onRemove: delete }
 users: { suspended: deactivate, phoneType: mobile, onUserNameChange: recreate, outsideDomains: skip }
-sync: { refreshEvery: 24h }
+sync: { refreshEvery: 24h, fullEvery: 6h }
 safety: { maxDeactivations: 25 }
 state: { path: data/state.db }
 `;
@@ -200,6 +201,7 @@ state: { path: data/state.db }
     expect(config.groups).toEqual({ push: "assigned", onRemove: "delete" });
     expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile", onUserNameChange: "recreate", outsideDomains: "skip" });
     expect(config.sync.refreshEveryMs).toBe(24 * 3600 * 1000);
+    expect(config.sync.fullEveryMs).toBe(6 * 3600 * 1000);
     expect(config.safety.maxDeactivations).toEqual({ kind: "count", value: 25 });
     expect(config.state.path).toBe(`${CWD}/data/state.db`);
   });
@@ -1073,7 +1075,7 @@ describe("config.example.yaml", () => {
       },
       groups: { push: ["Engineering", "00g1abcd"], onRemove: "keep" },
       users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
-      sync: { refreshEveryMs: undefined },
+      sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
       safety: {
         maxDeactivations: { kind: "percent", value: 10 },
         maxGroupDeletes: { kind: "percent", value: 25 },

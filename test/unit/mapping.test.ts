@@ -143,7 +143,6 @@ describe("desired state", () => {
           appUser({ ...ada, email: "bob@example.com", login: "bob@example.com" }, { id: "00u3", userName: "bob@example.com" }),
         ],
         groups: [{ id: "00g1", name: "Eng", memberIds: ["00u9", "00u3", "00u1", "00u2"] }],
-        requests: 3,
       },
       defaults,
     );

@@ -226,6 +226,13 @@ describe("PATCH bodies", () => {
     );
   });
 
+  it("creates a group with its first members inline, by SCIM id", () => {
+    expect(JSON.stringify(groupCreateBody("00g1", "Eng", ["u1", "u2"]))).toBe(
+      `{"schemas":["${CORE_GROUP_SCHEMA}"],"displayName":"Eng","externalId":"00g1","members":[{"value":"u1"},{"value":"u2"}]}`,
+    );
+    expect(groupCreateBody("00g1", "Eng", []).members).toEqual([]);
+  });
+
   it("replaces changed values by path: filter paths for existing entries, whole complex attributes", () => {
     const after = { ...everything, title: "Countess", "name.familyName": "King", [WORK_EMAIL]: "ada@king.com", [`${E}:manager.value`]: "m2" };
     const body = userPatchBody(

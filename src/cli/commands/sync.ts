@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { parseLimit as parseConfigLimit } from "../../config/schema.js";
 import type { Limit } from "../../config/types.js";
 import { errorMessage, SyncError } from "../../errors.js";
+import type { PullSummary } from "../../engine/pull-desired.js";
 import { runSync, type Selection, type SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, operationTarget, summarize } from "../../model.js";
 import { checkMetricsDirectory, publishMetrics, RunMetrics } from "../../metrics/index.js";
@@ -17,6 +18,7 @@ export interface SyncFlags {
   maxDeactivations?: Limit;
   plan?: string;
   refresh?: boolean;
+  incremental?: boolean;
   user?: string[];
   metricsFile?: string;
   pushgateway?: string;
@@ -49,11 +51,15 @@ export function registerSync(program: Command, run: Runner): void {
     .description("pull, diff, check safety limits, and apply the changes to Command")
     .option("--plan <file>", "apply a plan saved with `plan --out` instead of pulling from Okta")
     .option("--refresh", "re-read Command's users and groups first and repair any drift")
+    .option("--incremental", "re-read from Okta only the users the System Log names since the last run (a full pull every sync.fullEvery)")
     .option("--user <login-or-id>", "provision just this Okta user now (repeatable)", collect);
   addApplyOptions(command).action((flags: SyncFlags, command: Command) =>
       run(command, (context) => {
-        if (flags.plan !== undefined && (flags.refresh || flags.user !== undefined)) {
-          throw new SyncError("config", "--plan applies a saved plan as it is: it cannot be combined with --refresh or --user");
+        if (flags.plan !== undefined && (flags.refresh || flags.incremental || flags.user !== undefined)) {
+          throw new SyncError("config", "--plan applies a saved plan as it is: it cannot be combined with --refresh, --incremental or --user");
+        }
+        if (flags.incremental && flags.user !== undefined) {
+          throw new SyncError("config", "--incremental cannot be combined with --user: a narrowed run reads just what it needs");
         }
         return syncAction(context, "sync", flags, flags.user === undefined ? undefined : { users: flags.user });
       }),
@@ -83,6 +89,7 @@ export async function syncAction(context: CommandContext, commandName: string, f
         force: flags.force === true,
         maxDeactivations: flags.maxDeactivations,
         refresh: flags.refresh === true,
+        incremental: flags.incremental === true,
         ...(selection === undefined ? {} : { selection }),
         ...(saved === undefined ? {} : { saved }),
         signal: controller.signal,
@@ -145,6 +152,7 @@ function report(context: CommandContext, result: SyncResult): number {
           warnings: result.plan.warnings,
           drift: driftJson(result.drift),
           operations: result.plan.operations,
+          ...pullJson(result.pull),
         });
       } else out.print(`${[...renderDrift(out, result.drift), renderPlan(out, result.plan, "Dry run")].join("\n")}\n\nDry run: nothing was written.`);
       return 0;
@@ -160,6 +168,7 @@ function report(context: CommandContext, result: SyncResult): number {
           drift: driftJson(result.drift),
           violations: result.violations.map((v) => ({ rule: v.rule, limit: v.limit, planned: v.planned, message: v.message })),
           plan: planJson(result.plan),
+          ...pullJson(result.pull),
         });
       } else {
         out.print([...renderDrift(out, result.drift), renderPlan(out, result.plan)].join("\n"));
@@ -172,7 +181,7 @@ function report(context: CommandContext, result: SyncResult): number {
       const status = result.status === "interrupted" ? "failed" : result.status;
       const warnings = result.status === "interrupted" ? [...result.warnings, "the run was interrupted before every operation was applied"] : result.warnings;
       if (json) {
-        out.printJson({ status, runId: result.runId, summary: result.applied, failed: result.failed, warnings, drift: driftJson(result.drift) });
+        out.printJson({ status, runId: result.runId, summary: result.applied, failed: result.failed, warnings, drift: driftJson(result.drift), ...pullJson(result.pull) });
       } else {
         const lines = [...renderDrift(out, result.drift), renderPlan(out, { operations: result.plan.operations, warnings: [] })];
         if (result.plan.operations.length > 0) {
@@ -185,4 +194,9 @@ function report(context: CommandContext, result: SyncResult): number {
       return status === "succeeded" ? 0 : 1;
     }
   }
+}
+
+/** `pull` in JSON results: how Okta was read (mode, requests, why an incremental run read everything). */
+function pullJson(pull: PullSummary | undefined): { pull?: PullSummary } {
+  return pull === undefined ? {} : { pull };
 }

@@ -1,0 +1,63 @@
+/** Paging through Okta collections, and bounded concurrency for reads. */
+import type { Collection } from "@okta/okta-sdk-nodejs";
+import { ProtocolError } from "../errors.js";
+import type { OktaConnection } from "./client.js";
+
+/**
+ * Reads a collection page by page (the SDK's item iterator hides page boundaries and yields a null
+ * item for an empty page that has a next link). Each next link must stay on the org's origin, since
+ * the SDK would send the credentials wherever it points, and must not repeat. `onPage` may return
+ * false to stop (the System Log's polling links never end).
+ */
+export async function readPages<T>(
+  connection: OktaConnection,
+  collection: Collection<T>,
+  onPage: (items: readonly T[]) => unknown,
+  repairNext?: (next: URL) => boolean,
+): Promise<void> {
+  const origin = new URL(connection.orgUrl).origin;
+  const seen = new Set<string>();
+  while (collection.nextUri) {
+    const current = collection.nextUri;
+    if (seen.has(current)) throw new ProtocolError(`Okta sent the same next link twice: ${current}`);
+    seen.add(current);
+    const page: unknown = await collection.getNextPage();
+    if (!Array.isArray(page)) throw new ProtocolError(`Okta answered ${current} with something that is not a list`);
+    if (onPage(page as T[]) === false) break;
+    const next = collection.nextUri;
+    if (!next) break;
+    let nextUrl: URL;
+    try {
+      nextUrl = new URL(next, current);
+    } catch {
+      throw new ProtocolError(`Okta sent a next link that is not a URL: ${next}`);
+    }
+    if (nextUrl.origin !== origin) {
+      throw new ProtocolError(`Okta's next link points to ${nextUrl.origin}, not ${origin}; refusing to follow it`);
+    }
+    const repaired = repairNext?.(nextUrl) ?? false;
+    if (repaired || nextUrl.href !== next) collection.nextUri = nextUrl.href;
+  }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time; the first failure stops new tasks. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await task(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+export function isNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { status?: unknown }).status === 404;
+}
