@@ -67,7 +67,8 @@ function incrementalBase(config: Config, store: SqliteSnapshotStore, now: Date):
   let parsed: LogCheckpoint;
   try {
     parsed = JSON.parse(checkpoint) as LogCheckpoint;
-    if (!Array.isArray(parsed.seen) || (parsed.published !== undefined && typeof parsed.published !== "string")) throw new Error("bad");
+    const times = [parsed.published, parsed.coveredThrough];
+    if (!Array.isArray(parsed.seen) || times.some((t) => t !== undefined && (typeof t !== "string" || Number.isNaN(Date.parse(t))))) throw new Error("bad");
   } catch {
     return "the stored System Log checkpoint is unreadable";
   }

@@ -7,7 +7,7 @@ import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
 import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
 import { forEachLimited, isNotFound, readPages } from "./pages.js";
-import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, readLogSince } from "./system-log.js";
+import { type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
 import type { IncrementalBase, OktaAppUserView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
 /** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */
@@ -134,7 +134,7 @@ async function pullIncremental(
   options.onProgress?.({ kind: "appUsers", read: appUsers.size });
 
   const groupOptions = { appId: options.appId, groups: options.groups, concurrency, onProgress: options.onProgress };
-  const since = base.checkpoint.published === undefined ? undefined : new Date(Date.parse(base.checkpoint.published) - LOG_OVERLAP_MS).toISOString();
+  const since = readFrom(base.checkpoint);
   const delta =
     options.previousGroups === undefined || since === undefined
       ? "no earlier read of the groups to start from"

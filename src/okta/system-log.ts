@@ -37,6 +37,11 @@ export interface LogCheckpoint {
   published: string | undefined;
   /** uuids of the events handled within LOG_OVERLAP_MS before `published`. */
   seen: string[];
+  /**
+   * Events published up to this time are reflected in the cached data: it was read by a full
+   * pull that started after them (however late they show up in the log).
+   */
+  coveredThrough?: string | undefined;
 }
 
 export interface LogRead {
@@ -62,10 +67,16 @@ function published(value: unknown): string | undefined {
   return new Date(value).toISOString();
 }
 
-/** The user ids an event names for this app, or none when it is about another app. */
+/**
+ * The user ids an event names for this app, or none when it is about another app. Group
+ * membership events name no user: a group's members are read again when its
+ * lastMembershipUpdated moves, and gaining or losing the app through a group is an
+ * application.user_membership event of its own.
+ */
 export function usersNamedBy(event: EventLike, appId: string): string[] {
   const targets = Array.isArray(event.target) ? (event.target as { id?: unknown; type?: unknown }[]) : [];
   const type = String(event.eventType ?? "");
+  if (!type.startsWith("application.user_membership.") && !type.startsWith("user.")) return [];
   if (type.startsWith("application.")) {
     const apps = targets.filter((t) => t?.type === "AppInstance");
     if (apps.length > 0 && !apps.some((t) => t.id === appId)) return [];
@@ -88,6 +99,17 @@ function groupChange(event: EventLike, appId: string): { kind: keyof LogRead["gr
   return undefined;
 }
 
+/**
+ * Where the next read starts, by Okta's clock: a margin before the newest event seen (events can
+ * show up late), but never before what the cached data already reflects. Undefined: from the
+ * start of what Okta keeps.
+ */
+export function readFrom(checkpoint: LogCheckpoint): string | undefined {
+  const margin = checkpoint.published === undefined ? undefined : new Date(Date.parse(checkpoint.published) - LOG_OVERLAP_MS).toISOString();
+  const covered = checkpoint.coveredThrough;
+  return margin === undefined || (covered !== undefined && covered > margin) ? covered : margin;
+}
+
 /** Where the log stands now: the newest relevant event (one request). */
 export async function logHead(connection: OktaConnection): Promise<LogCheckpoint> {
   const collection = await connection.client.systemLogApi.listLogEvents({ sortOrder: "DESCENDING", limit: 1, filter: LOG_FILTER });
@@ -95,7 +117,7 @@ export async function logHead(connection: OktaConnection): Promise<LogCheckpoint
   await readPages(connection, collection, (page) => {
     const event = page[0] as EventLike | undefined;
     const at = event === undefined ? undefined : published(event.published);
-    if (event !== undefined && at !== undefined) head = { published: at, seen: typeof event.uuid === "string" ? [event.uuid] : [] };
+    if (event !== undefined && at !== undefined) head = { published: at, seen: [], coveredThrough: at };
     return false;
   });
   return head;
@@ -106,7 +128,8 @@ export async function logHead(connection: OktaConnection): Promise<LogCheckpoint
  * undefined, once more than `maxUsers` users are named: a full pull is then cheaper.
  */
 export async function readLogSince(connection: OktaConnection, appId: string, from: LogCheckpoint, maxUsers: number): Promise<LogRead | undefined> {
-  const since = from.published === undefined ? undefined : new Date(Date.parse(from.published) - LOG_OVERLAP_MS).toISOString();
+  const since = readFrom(from);
+  const covered = from.coveredThrough;
   const collection = await connection.client.systemLogApi.listLogEvents({
     ...(since === undefined ? {} : { since }),
     sortOrder: "ASCENDING",
@@ -127,7 +150,7 @@ export async function readLogSince(connection: OktaConnection, appId: string, fr
       if (typeof event.uuid !== "string" || at === undefined) throw new ProtocolError("Okta's System Log sent an event without uuid or published time");
       recent.push({ uuid: event.uuid, at });
       if (newest === undefined || at > newest) newest = at;
-      if (handled.has(event.uuid)) continue;
+      if (handled.has(event.uuid) || (covered !== undefined && at <= covered)) continue;
       handled.add(event.uuid);
       events += 1;
       const change = groupChange(event, appId);
@@ -145,5 +168,5 @@ export async function readLogSince(connection: OktaConnection, appId: string, fr
   const cutoff = newest === undefined ? undefined : new Date(Date.parse(newest) - LOG_OVERLAP_MS).toISOString();
   const seen = new Set<string>();
   for (const { uuid, at } of recent) if (cutoff === undefined || at >= cutoff) seen.add(uuid);
-  return { userIds, groups, events, checkpoint: { published: newest, seen: [...seen] } };
+  return { userIds, groups, events, checkpoint: { published: newest, seen: [...seen], ...(covered === undefined ? {} : { coveredThrough: covered }) } };
 }
