@@ -164,7 +164,16 @@ class ApplyRun {
       const ids = marked.filter((c) => c.kind === kind).map((c) => c.oktaId);
       if (ids.length > 0) this.store.markPendingCreates(kind, ids, this.options.runId);
     }
-    await Promise.all(entries.map((entry) => this.limit(() => this.single(entry.operation, entry.index))));
+    // A fixed set of workers takes the operations in turn: a promise per operation up front would
+    // hold 80,000 of them for a first sync of a large org.
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const entry = entries[next++]!;
+        await this.single(entry.operation, entry.index);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, entries.length)) }, worker));
     const unsent = marked.filter((c) => !this.sent.has(`${c.kind}:${c.oktaId}`) && !this.pendingSet(c.kind).has(c.oktaId));
     if (unsent.length > 0) {
       this.store.transaction(() => {

@@ -277,11 +277,10 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
 
   let push = raw.groups?.push ?? [];
   if (Array.isArray(push)) {
-    const distinct = unique(push);
-    for (const name of distinct) {
-      if (push.filter((p) => p === name).length > 1) warnings.push(`groups.push: ${JSON.stringify(name)} is listed more than once`);
-    }
-    push = distinct;
+    const counts = new Map<string, number>();
+    for (const name of push) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const [name, count] of counts) if (count > 1) warnings.push(`groups.push: ${JSON.stringify(name)} is listed more than once`);
+    push = unique(push);
   }
   const onRemove = raw.groups?.onRemove ?? DEFAULTS.onRemove;
   if (Array.isArray(push) && push.length === 0 && onRemove === "delete") {

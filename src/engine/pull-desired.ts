@@ -8,6 +8,7 @@ import type { Config } from "../config/types.js";
 import type { DesiredState } from "../model.js";
 import type { ResponseListener } from "../metrics/http-event.js";
 import { buildDesiredState } from "../okta/desired-state.js";
+import { profileProjection } from "../okta/mapping.js";
 import { pullFromOkta } from "../okta/pull.js";
 import type { LogCheckpoint } from "../okta/system-log.js";
 import type { IncrementalBase, OktaPullResult } from "../okta/types.js";
@@ -52,8 +53,13 @@ export interface Pulled {
   summary: PullSummary;
 }
 
+/** The cache holds only the attributes the mapping reads: another mapping needs another read. */
 function cacheKeyOf(config: Config): string {
-  return JSON.stringify([config.okta.orgUrl, config.okta.appId]);
+  return JSON.stringify([config.okta.orgUrl, config.okta.appId, projectionOf(config)]);
+}
+
+function projectionOf(config: Config): ReturnType<typeof profileProjection> {
+  return profileProjection({ attributes: config.attributes, phoneType: config.users.phoneType });
 }
 
 function incrementalBase(config: Config, store: SqliteSnapshotStore, now: Date): IncrementalBase | string {
@@ -67,7 +73,7 @@ function incrementalBase(config: Config, store: SqliteSnapshotStore, now: Date):
   let parsed: LogCheckpoint;
   try {
     parsed = JSON.parse(checkpoint) as LogCheckpoint;
-    const times = [parsed.published, parsed.coveredThrough];
+    const times = [parsed.published, parsed.coveredThrough, parsed.groupsThrough];
     if (!Array.isArray(parsed.seen) || times.some((t) => t !== undefined && (typeof t !== "string" || Number.isNaN(Date.parse(t))))) throw new Error("bad");
   } catch {
     return "the stored System Log checkpoint is unreadable";
@@ -97,6 +103,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
         appId: config.okta.appId,
         auth: config.okta.auth,
         groups: config.groups.push,
+        projection: projectionOf(config),
         previousGroups: cached ? store?.oktaCache.loadGroups() : undefined,
         incremental,
         trackLog: context.incremental === true,
@@ -124,6 +131,9 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
       outsideDomains: config.users.outsideDomains,
     });
     const mappingCpuSeconds = cpuSecondsSince(cpuBefore);
+    // The app users are needed past this point only to start following the log; let the others go.
+    const keepUsers = context.incremental === true && pull.mode === "full";
+    const kept: OktaPullResult = keepUsers ? pull : { ...pull, appUsers: [] };
     const summary: PullSummary = {
       mode: pull.mode,
       requests: pull.requests,
@@ -141,7 +151,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
     if (context.incremental === true && summary.fallback !== undefined) {
       reporter.info(`read everything from Okta: ${summary.fallback}`, { fallback: summary.fallback });
     }
-    return { desired, pull, summary, mappingCpuSeconds };
+    return { desired, pull: kept, summary, mappingCpuSeconds };
   } catch (error) {
     reporter.stepFailed("Reading from Okta failed; nothing was planned or written");
     throw error;

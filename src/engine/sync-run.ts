@@ -54,7 +54,7 @@ export function planTarget(config: Config): SavedPlanTarget {
   return { oktaOrgUrl: config.okta.orgUrl, oktaAppId: config.okta.appId, scimUrl: config.command.scimUrl };
 }
 
-interface Computed extends PlanResult {
+interface Computed extends Omit<PlanResult, "fingerprint"> {
   desired: DesiredState;
   pull: OktaPullResult;
   /** CPU seconds of mapping the pull and diffing it. */
@@ -97,7 +97,7 @@ async function compute(
     onUserNameChange: config.users.onUserNameChange,
   });
   const planCpuSeconds = mappingCpuSeconds + cpuSecondsSince(cpuBefore);
-  return { plan, snapshot, fingerprint: snapshotFingerprint(snapshot), drift, desired, refreshed, scoped: scope !== undefined, pull, pullSummary: summary, planCpuSeconds };
+  return { plan, snapshot, drift, desired, refreshed, scoped: scope !== undefined, pull, pullSummary: summary, planCpuSeconds };
 }
 
 function resolveScope(desired: DesiredState, selection: Selection): Scope | undefined {
@@ -133,7 +133,7 @@ export async function runPlan(config: Config, reporter: Reporter, options: PlanO
     const result = await compute(config, store, snapshot, reporter, { ...options, incremental: false }, () => (client ??= openCommand(config, reporter, options.signal)));
     const suspect = result.scoped ? undefined : suspectPull(result.desired, result.refreshed ?? snapshot, config.safety.minPullFraction);
     const warnings = suspect === undefined ? result.plan.warnings : [...result.plan.warnings, `sync would refuse this: ${suspect}`];
-    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: result.fingerprint, drift: result.drift, pullSummary: result.pullSummary };
+    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: snapshotFingerprint(snapshot), drift: result.drift, pullSummary: result.pullSummary };
   } finally {
     store.close();
     await client?.close();

@@ -1,6 +1,6 @@
 /** Okta pull result -> DesiredState. Pure: same pull and options, same state. */
 import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser } from "../model.js";
-import { type MappingOptions, mapUser } from "./mapping.js";
+import { type MappingOptions, mappingRules, mapUser } from "./mapping.js";
 import type { OktaPullResult } from "./types.js";
 
 export interface DesiredStateOptions extends MappingOptions {
@@ -14,9 +14,10 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
   const warnings: string[] = [];
   const byId = new Map<string, DesiredUser>();
   const appUsers = [...pull.appUsers].sort((a, b) => compare(a.id, b.id));
+  const rules = mappingRules(options);
   for (const appUser of appUsers) {
     if (byId.has(appUser.id)) continue;
-    const mapped = mapUser(appUser, options);
+    const mapped = mapUser(appUser, options, rules);
     const login = String(appUser.user.profile.login ?? appUser.id);
     if (!mapped.ok) {
       warnings.push(`skipped Okta user ${login} (${appUser.id}): ${mapped.reason}`);

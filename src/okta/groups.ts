@@ -5,7 +5,7 @@
  */
 import { ConfigError, ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
-import { forEachLimited, isNotFound, readPages } from "./pages.js";
+import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
 import type { OktaGroupView } from "./types.js";
 
 const APP_GROUPS_PAGE_SIZE = 200;
@@ -39,9 +39,10 @@ export interface ReadGroupsResult {
   reused: number;
 }
 
+/** An Okta time (a string as sent, or a Date from an SDK model) in one form, so values compare equal. */
 function timestamp(value: unknown): string | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
-  return typeof value === "string" && value !== "" ? value : undefined;
+  const date = value instanceof Date ? value : typeof value === "string" && value !== "" ? new Date(value) : undefined;
+  return date === undefined || Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 export function groupRef(value: unknown): GroupRef | undefined {
@@ -72,7 +73,7 @@ export async function getGroupRef(connection: OktaConnection, groupId: string, e
 }
 
 async function searchGroups(connection: OktaConnection, search: string): Promise<GroupRef[]> {
-  const collection = await connection.client.groupApi.listGroups({ search, limit: GROUPS_PAGE_SIZE });
+  const collection = rawCollection(connection, "/api/v1/groups", { search, limit: GROUPS_PAGE_SIZE });
   const found: GroupRef[] = [];
   await readPages(connection, collection, (page) => {
     for (const item of page) {
@@ -154,7 +155,7 @@ export async function resolveConfiguredGroups(connection: OktaConnection, entrie
 
 /** The groups assigned to the app (`groups.push: assigned`), with the group embedded where Okta sends it. */
 export async function assignedGroups(connection: OktaConnection, appId: string): Promise<GroupRef[]> {
-  const collection = await connection.client.applicationApi.listApplicationGroupAssignments({ appId, limit: APP_GROUPS_PAGE_SIZE, expand: "group" });
+  const collection = rawCollection(connection, `/api/v1/apps/${encodeURIComponent(appId)}/groups`, { limit: APP_GROUPS_PAGE_SIZE, expand: "group" });
   const refs: (GroupRef | string)[] = [];
   await readPages(connection, collection, (page) => {
     for (const item of page as readonly { id?: unknown; _embedded?: { group?: unknown } }[]) {
@@ -169,7 +170,7 @@ export async function assignedGroups(connection: OktaConnection, appId: string):
 }
 
 async function readMemberIds(connection: OktaConnection, groupId: string, onPage: (count: number) => void): Promise<string[]> {
-  const collection = await connection.client.groupApi.listGroupUsers({ groupId, limit: MEMBERS_PAGE_SIZE });
+  const collection = rawCollection(connection, `/api/v1/groups/${encodeURIComponent(groupId)}/users`, { limit: MEMBERS_PAGE_SIZE });
   const ids = new Set<string>();
   await readPages(connection, collection, (page) => {
     for (const user of page as readonly { id?: unknown }[]) {

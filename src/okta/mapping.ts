@@ -20,7 +20,7 @@ export function attributePath(externalNamespace: string, externalName: string): 
 /** A source of one attribute: an Okta expression, or a computed default. */
 type Source = { kind: "expression"; expression: string } | { kind: "displayName" };
 
-interface Rule {
+export interface Rule {
   path: string;
   source: Source;
 }
@@ -53,6 +53,25 @@ export function mappingRules(options: Pick<MappingOptions, "attributes" | "phone
 /** The attribute paths the mapping can write (userName included), for reading Command's users back. */
 export function mappedPaths(options: Pick<MappingOptions, "attributes" | "phoneType">): string[] {
   return ["userName", ...mappingRules(options).map((r) => r.path).filter((p) => p !== "userName")];
+}
+
+/**
+ * The profile attributes the mapping reads: of the Okta user (`user.*`, plus the names and login
+ * every user needs) and of the app user (`appuser.*`). A pull keeps only these, so an org of
+ * 100,000 users is not held in memory with every attribute Okta has.
+ */
+export function profileProjection(options: Pick<MappingOptions, "attributes" | "phoneType">): { user: string[]; app: string[] } {
+  const user = new Set(["firstName", "lastName", "login"]);
+  const app = new Set<string>();
+  for (const rule of mappingRules(options)) {
+    if (rule.source.kind !== "expression") continue;
+    const dot = rule.source.expression.indexOf(".");
+    const scope = rule.source.expression.slice(0, dot);
+    const name = rule.source.expression.slice(dot + 1);
+    if (scope === "user") user.add(name);
+    else if (scope === "appuser" && name !== "userName") app.add(name);
+  }
+  return { user: [...user].sort(), app: [...app].sort() };
 }
 
 /** A scalar profile value as a trimmed string; undefined when empty or not a scalar. */
@@ -88,8 +107,7 @@ export function isActive(appUser: OktaAppUserView, suspended: MappingOptions["su
   return appUser.status !== "DEPROVISIONED" && appUser.status !== "INACTIVE";
 }
 
-export function mapUser(appUser: OktaAppUserView, options: MappingOptions): MapResult {
-  const rules = mappingRules(options);
+export function mapUser(appUser: OktaAppUserView, options: MappingOptions, rules: readonly Rule[] = mappingRules(options)): MapResult {
   const attributes: Record<string, string> = {};
   const warnings: string[] = [];
   for (const rule of rules) {

@@ -1,7 +1,23 @@
 /** Paging through Okta collections, and bounded concurrency for reads. */
-import type { Collection } from "@okta/okta-sdk-nodejs";
+import "./sdk-env.js";
+import { Collection } from "@okta/okta-sdk-nodejs";
 import { ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
+
+/**
+ * A list endpoint read page by page as plain JSON, through the SDK's HTTP layer (so auth, the
+ * request executor's pacing and retries all apply) but without turning every item into an SDK
+ * model: at 100,000 users that conversion costs more CPU than everything else in a run.
+ */
+export function rawCollection(connection: OktaConnection, path: string, query: Record<string, string | number | undefined>): Collection<unknown> {
+  // Spaces as %20, as the SDK sends them, rather than URLSearchParams' "+".
+  const params = Object.entries(query)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+    .join("&");
+  const url = `${connection.orgUrl}${path}${params === "" ? "" : `?${params}`}`;
+  return new Collection(connection.client.http as unknown as ConstructorParameters<typeof Collection>[0], url);
+}
 
 /**
  * Reads a collection page by page (the SDK's item iterator hides page boundaries and yields a null

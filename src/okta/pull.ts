@@ -6,9 +6,9 @@
 import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
 import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
-import { forEachLimited, isNotFound, readPages } from "./pages.js";
+import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
 import { type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
-import type { IncrementalBase, OktaAppUserView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
+import type { IncrementalBase, OktaAppUserView, OktaGroupView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
 /** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */
 export interface OktaPullTuning {
@@ -68,10 +68,32 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
       concurrency,
       onProgress: options.onProgress,
     });
-    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint };
+    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint: covering(checkpoint, groups) };
   } catch (error) {
     throw connection.toSyncError(error);
   }
+}
+
+/**
+ * The groups as read reflect every group change stamped up to the newest lastMembershipUpdated
+ * among them (it was read, so it happened before the read): the next incremental run searches
+ * for groups updated after that, even when the log has no event to go by.
+ */
+function covering(checkpoint: LogCheckpoint | undefined, groups: readonly OktaGroupView[]): LogCheckpoint | undefined {
+  if (checkpoint === undefined) return undefined;
+  let through = checkpoint.groupsThrough;
+  for (const group of groups) {
+    const stamp = group.lastMembershipUpdated;
+    if (stamp !== undefined && (through === undefined || stamp > through)) through = stamp;
+  }
+  return through === undefined ? checkpoint : { ...checkpoint, groupsThrough: through };
+}
+
+/** Where the search for changed groups starts: the later of the log's position and the groups' own stamps. */
+function groupsFrom(checkpoint: LogCheckpoint): string | undefined {
+  const log = readFrom(checkpoint);
+  const groups = checkpoint.groupsThrough;
+  return log === undefined || (groups !== undefined && groups > log) ? groups : log;
 }
 
 function isLogRefusal(error: unknown): boolean {
@@ -123,18 +145,19 @@ async function pullIncremental(
       }
       throw error;
     }
-    const view = appUserView(item);
+    const view = appUserView(item, options.projection);
     if (view.id !== userId) throw new ProtocolError(`Okta answered GET /api/v1/apps/${options.appId}/users/${userId} with app user ${view.id}`);
     fetched.push(view);
   });
-  const upserts = await fillMissingUsers(connection, fetched, concurrency);
+  const upserts = await fillMissingUsers(connection, fetched, concurrency, options.projection);
   const appUsers = new Map(base.appUsers);
   for (const id of removed) appUsers.delete(id);
   for (const view of upserts) appUsers.set(view.id, view);
   options.onProgress?.({ kind: "appUsers", read: appUsers.size });
 
   const groupOptions = { appId: options.appId, groups: options.groups, concurrency, onProgress: options.onProgress };
-  const since = readFrom(base.checkpoint);
+  // From where the last run stood: a group change after its read may predate every event read now.
+  const since = groupsFrom(base.checkpoint);
   const delta =
     options.previousGroups === undefined || since === undefined
       ? "no earlier read of the groups to start from"
@@ -151,7 +174,7 @@ async function pullIncremental(
       requests: connection.requestCount(),
       membersReused: reused,
       mode: "incremental",
-      checkpoint: log.checkpoint,
+      checkpoint: covering({ ...log.checkpoint, groupsThrough: base.checkpoint.groupsThrough }, groups),
       changedUsers: { upserts, removed },
       events: log.events,
     },
@@ -160,22 +183,31 @@ async function pullIncremental(
 
 // --- app users ----------------------------------------------------------------------------------
 
-function plainProfile(value: unknown): Record<string, unknown> {
+/** Which profile attributes to keep (the mapping's); undefined keeps every one. */
+export interface ProfileProjection {
+  user: readonly string[];
+  app: readonly string[];
+}
+
+function plainProfile(value: unknown, keys: readonly string[] | undefined): Record<string, unknown> {
   if (typeof value !== "object" || value === null) return {};
   const profile: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    // The SDK's models set every known attribute, present or not: absent ones are undefined.
-    if (entry !== undefined) profile[key] = entry;
+  const source = value as Record<string, unknown>;
+  // The SDK's models set every known attribute, present or not: absent ones are undefined.
+  if (keys !== undefined) {
+    for (const key of keys) if (source[key] !== undefined && Object.hasOwn(source, key)) profile[key] = source[key];
+    return profile;
   }
+  for (const [key, entry] of Object.entries(source)) if (entry !== undefined) profile[key] = entry;
   return profile;
 }
 
 /** An Okta user from raw JSON (embedded) or an SDK model (fetched); undefined when it is not one. */
-function userView(value: unknown): OktaUserView | undefined {
+function userView(value: unknown, projection: ProfileProjection | undefined): OktaUserView | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { id, status, profile } = value as { id?: unknown; status?: unknown; profile?: unknown };
   if (typeof id !== "string" || typeof status !== "string" || typeof profile !== "object" || profile === null) return undefined;
-  return { id, status, profile: plainProfile(profile) };
+  return { id, status, profile: plainProfile(profile, projection?.user) };
 }
 
 interface AppUserLike {
@@ -190,10 +222,10 @@ interface AppUserLike {
 export type PartialAppUserView = Omit<OktaAppUserView, "user"> & { user: OktaUserView | undefined };
 
 /** An app user as Okta sends it (in a page, or alone) -> the view; `user` is undefined when not embedded. */
-export function appUserView(value: unknown): PartialAppUserView {
+export function appUserView(value: unknown, projection: ProfileProjection | undefined): PartialAppUserView {
   const item = value as AppUserLike | null | undefined;
   if (typeof item?.id !== "string") throw new ProtocolError("Okta listed an app user without an id");
-  const user = userView(item._embedded?.user);
+  const user = userView(item._embedded?.user, projection);
   if (user && user.id !== item.id) throw new ProtocolError(`Okta embedded user ${user.id} in app user ${item.id}`);
   const userName = item.credentials?.userName;
   return {
@@ -201,16 +233,21 @@ export function appUserView(value: unknown): PartialAppUserView {
     scope: String(item.scope ?? ""),
     status: String(item.status ?? ""),
     userName: typeof userName === "string" && userName !== "" ? userName : undefined,
-    profile: plainProfile(item.profile),
+    profile: plainProfile(item.profile, projection?.app),
     user,
   };
 }
 
 /** Fetches the Okta user of every view that came without one (a page without embedded users must not read as users with empty profiles). */
-export async function fillMissingUsers(connection: OktaConnection, views: readonly PartialAppUserView[], concurrency: number): Promise<OktaAppUserView[]> {
+export async function fillMissingUsers(
+  connection: OktaConnection,
+  views: readonly PartialAppUserView[],
+  concurrency: number,
+  projection: ProfileProjection | undefined,
+): Promise<OktaAppUserView[]> {
   const missing = views.filter((view) => view.user === undefined);
   await forEachLimited(missing, concurrency, async (view) => {
-    const fetched = userView(await connection.client.userApi.getUser({ userId: view.id }));
+    const fetched = userView(await connection.client.userApi.getUser({ userId: view.id }), projection);
     if (!fetched || fetched.id !== view.id) throw new ProtocolError(`Okta answered GET /api/v1/users/${view.id} with another or no user`);
     view.user = fetched;
   });
@@ -224,7 +261,7 @@ async function readAppUsers(
   concurrency: number,
 ): Promise<OktaAppUserView[]> {
   const { client } = connection;
-  const collection = await client.applicationApi.listApplicationUsers({ appId: options.appId, limit: pageSize, expand: "user" });
+  const collection = rawCollection(connection, `/api/v1/apps/${encodeURIComponent(options.appId)}/users`, { limit: pageSize, expand: "user" });
   const views = new Map<string, PartialAppUserView>();
   const appUsersPath = `/api/v1/apps/${encodeURIComponent(options.appId)}/users`;
 
@@ -233,7 +270,7 @@ async function readAppUsers(
     collection,
     (page) => {
       for (const item of page) {
-        const view = appUserView(item);
+        const view = appUserView(item, options.projection);
         if (!views.has(view.id)) views.set(view.id, view);
       }
       options.onProgress?.({ kind: "appUsers", read: views.size });
@@ -246,7 +283,7 @@ async function readAppUsers(
     },
   );
 
-  return fillMissingUsers(connection, [...views.values()], concurrency);
+  return fillMissingUsers(connection, [...views.values()], concurrency, options.projection);
 }
 
 // --- single lookups, for `check` ----------------------------------------------------------------

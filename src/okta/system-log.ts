@@ -6,7 +6,7 @@
  */
 import { ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
-import { readPages } from "./pages.js";
+import { rawCollection, readPages } from "./pages.js";
 
 /** How far before the newest event seen the next read starts. */
 export const LOG_OVERLAP_MS = 5 * 60_000;
@@ -42,6 +42,8 @@ export interface LogCheckpoint {
    * pull that started after them (however late they show up in the log).
    */
   coveredThrough?: string | undefined;
+  /** Group changes stamped up to this time (lastUpdated, lastMembershipUpdated) are in the cached groups. */
+  groupsThrough?: string | undefined;
 }
 
 export interface LogRead {
@@ -112,7 +114,7 @@ export function readFrom(checkpoint: LogCheckpoint): string | undefined {
 
 /** Where the log stands now: the newest relevant event (one request). */
 export async function logHead(connection: OktaConnection): Promise<LogCheckpoint> {
-  const collection = await connection.client.systemLogApi.listLogEvents({ sortOrder: "DESCENDING", limit: 1, filter: LOG_FILTER });
+  const collection = rawCollection(connection, "/api/v1/logs", { sortOrder: "DESCENDING", limit: 1, filter: LOG_FILTER });
   let head: LogCheckpoint = { published: undefined, seen: [] };
   await readPages(connection, collection, (page) => {
     const event = page[0] as EventLike | undefined;
@@ -130,12 +132,7 @@ export async function logHead(connection: OktaConnection): Promise<LogCheckpoint
 export async function readLogSince(connection: OktaConnection, appId: string, from: LogCheckpoint, maxUsers: number): Promise<LogRead | undefined> {
   const since = readFrom(from);
   const covered = from.coveredThrough;
-  const collection = await connection.client.systemLogApi.listLogEvents({
-    ...(since === undefined ? {} : { since }),
-    sortOrder: "ASCENDING",
-    limit: LOG_PAGE_SIZE,
-    filter: LOG_FILTER,
-  });
+  const collection = rawCollection(connection, "/api/v1/logs", { since, sortOrder: "ASCENDING", limit: LOG_PAGE_SIZE, filter: LOG_FILTER });
   const handled = new Set(from.seen);
   const userIds = new Set<string>();
   const groups: LogRead["groups"] = { assignment: new Set(), renamed: new Set(), deleted: new Set() };

@@ -78,6 +78,8 @@ export interface OktaPullOptions {
   incremental?: IncrementalBase | undefined;
   /** Read the System Log's head before a full pull, so the next pull can be incremental. */
   trackLog?: boolean | undefined;
+  /** Keep only these profile attributes (the mapping's); default every one. */
+  projection?: { user: readonly string[]; app: readonly string[] } | undefined;
   /** Called after each page, for progress. */
   onProgress?: (event: { kind: "appUsers" | "groups" | "members"; read: number }) => void;
 }

@@ -25,7 +25,9 @@ export class OktaCacheStore {
          ON CONFLICT (okta_id) DO UPDATE SET name = excluded.name,
            last_membership_updated = excluded.last_membership_updated, member_ids = excluded.member_ids`,
       ),
-      groupIds: db.prepare<[], string>("SELECT okta_id FROM okta_groups").pluck(),
+      groupStamps: db.prepare<[], { okta_id: string; name: string; last_membership_updated: string | null }>(
+        "SELECT okta_id, name, last_membership_updated FROM okta_groups",
+      ),
       deleteGroup: db.prepare<[string]>("DELETE FROM okta_groups WHERE okta_id = ?"),
       appUsers: db.prepare<[], string>("SELECT view FROM okta_app_users").pluck(),
       appUserIds: db.prepare<[], string>("SELECT okta_id FROM okta_app_users").pluck(),
@@ -56,12 +58,20 @@ export class OktaCacheStore {
     return groups;
   }
 
-  /** Replace the cached groups with `groups` (groups no longer pushed are forgotten). */
+  /**
+   * Replace the cached groups with `groups` (groups no longer pushed are forgotten). A group whose
+   * name and lastMembershipUpdated did not change is not rewritten: its members were reused.
+   */
   saveGroups(groups: readonly OktaGroupView[]): void {
     this.db.transaction(() => {
+      const stored = new Map(this.s.groupStamps.all().map((row) => [row.okta_id, row]));
       const keep = new Set(groups.map((g) => g.id));
-      for (const id of this.s.groupIds.all()) if (!keep.has(id)) this.s.deleteGroup.run(id);
-      for (const g of groups) this.s.upsertGroup.run(g.id, g.name, g.lastMembershipUpdated ?? null, JSON.stringify(g.memberIds));
+      for (const id of stored.keys()) if (!keep.has(id)) this.s.deleteGroup.run(id);
+      for (const g of groups) {
+        const row = stored.get(g.id);
+        if (row !== undefined && g.lastMembershipUpdated !== undefined && row.last_membership_updated === g.lastMembershipUpdated && row.name === g.name) continue;
+        this.s.upsertGroup.run(g.id, g.name, g.lastMembershipUpdated ?? null, JSON.stringify(g.memberIds));
+      }
     }).immediate();
   }
 
