@@ -313,7 +313,7 @@ const endpoints = (counts) =>
 
 function table(size) {
   const lines = [
-    `### ${size.users.toLocaleString("en-US")} Okta users (${size.assigned.toLocaleString("en-US")} assigned), ${size.groups.toLocaleString("en-US")} groups`,
+    `### ${size.paced ? "Rate-limited: " : ""}${size.users.toLocaleString("en-US")} Okta users (${size.assigned.toLocaleString("en-US")} assigned), ${size.groups.toLocaleString("en-US")} groups`,
     "",
     "| case | Okta pull | Okta requests (target) | Okta by endpoint | Command requests | Command by endpoint | minimal | ratio | wall s | bound s | wall/bound | CPU s | plan CPU s | peak RSS MB | 429s |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -348,7 +348,7 @@ const header = [
   `Okta target for a full run: ceil(assigned/${OKTA_PAGE}) app-user pages + ceil(groups/${SEARCH_BATCH}) group searches + member pages of groups whose membership changed. Rate-limited cases: bound = requests / allowed rate of the slower side.`,
   "",
 ];
-const markdown = [...header, ...results.map((size) => `${size.paced ? "#### Rate-limited\n\n" : ""}${table(size)}`)].join("\n\n");
+const markdown = [...header, ...results.map(table)].join("\n\n");
 writeFileSync(`${values.out}.md`, `${markdown}\n`);
 writeFileSync(`${values.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
 console.log(markdown);

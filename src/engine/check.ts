@@ -17,6 +17,7 @@ import { pullDesiredState } from "./pull-desired.js";
 import { silentReporter } from "./reporter.js";
 import { listAssignedGroups, resolvePushGroup } from "../okta/pull.js";
 import { OktaTokenError } from "../okta/request-executor.js";
+import { logHead } from "../okta/system-log.js";
 import { createScimClient, type ScimClient } from "../scim/client.js";
 import { openSnapshotStore, SCHEMA_VERSION, type SqliteSnapshotStore } from "../store/index.js";
 
@@ -121,6 +122,10 @@ class Checklist {
 
   fail(id: string, detail: string, fix?: string): void {
     this.set(id, "fail", detail, fix);
+  }
+
+  warn(id: string, detail: string, fix?: string): void {
+    this.set(id, "warn", detail, fix);
   }
 
   skip(id: string, reason: string): void {
@@ -259,6 +264,7 @@ async function checkOkta(config: Config, timeoutMs: number): Promise<CheckResult
     ...(oauth ? [{ id: "okta.scopes", name: "OAuth scopes" }] : []),
     { id: "okta.app", name: "Verkada app readable" },
     { id: "okta.appUsers", name: "app's users readable" },
+    { id: "okta.systemLog", name: "System Log readable (for sync --incremental)" },
     ...groupChecks,
   ]);
 
@@ -375,6 +381,25 @@ async function checkOkta(config: Config, timeoutMs: number): Promise<CheckResult
       tokenShown(failure);
       failRemote("okta.appUsers", failure, "okta.apps.read", "the app's users");
     }
+  }
+
+  // The System Log, which `sync --incremental` follows; without it such runs read everything.
+  try {
+    await logHead(connection);
+    tokenShown(undefined);
+    list.pass("okta.systemLog", "readable: sync --incremental can follow it");
+  } catch (raw) {
+    const failure = oktaFailure(connection, raw);
+    tokenShown(failure);
+    list.warn(
+      "okta.systemLog",
+      `${failure.error.message}: sync --incremental will read everything on every run`,
+      failure.status === 403
+        ? oauth
+          ? "grant the service app okta.logs.read and add it to okta.scopes"
+          : "the token's admin needs to read the System Log (okta.logs.read); plain sync does not need it"
+        : failure.error.hint,
+    );
   }
 
   // The groups to push.

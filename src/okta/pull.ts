@@ -260,7 +260,6 @@ async function readAppUsers(
   pageSize: number,
   concurrency: number,
 ): Promise<OktaAppUserView[]> {
-  const { client } = connection;
   const collection = rawCollection(connection, `/api/v1/apps/${encodeURIComponent(options.appId)}/users`, { limit: pageSize, expand: "user" });
   const views = new Map<string, PartialAppUserView>();
   const appUsersPath = `/api/v1/apps/${encodeURIComponent(options.appId)}/users`;

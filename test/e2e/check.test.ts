@@ -140,6 +140,7 @@ describe("check against the emulators", () => {
       "okta.credential",
       "okta.app",
       "okta.appUsers",
+      "okta.systemLog",
       `okta.group:${g0!.name}`,
       `okta.group:${g1!.id}`,
       "command.reachable",
@@ -258,6 +259,21 @@ describe("check against the emulators", () => {
     expect(byId(body, "command.serviceProviderConfig")).toMatchObject({ status: "pass" });
     expect(byId(body, "command.serviceProviderConfig").detail).toMatch(/^not offered \(404\)/);
   });
+
+  it("a token that cannot read the System Log is a warning naming the scope, not a failure", async () => {
+    sandbox.okta.behavior.systemLog = false;
+    try {
+      const { code, body } = await checkJson([]);
+      expect(code).toBe(0);
+      expect(body.ok).toBe(true);
+      const log = byId(body, "okta.systemLog");
+      expect(log.status).toBe("warn");
+      expect(log.detail).toContain("sync --incremental will read everything on every run");
+      expect(log.fix).toContain("okta.logs.read");
+    } finally {
+      sandbox.okta.behavior.systemLog = true;
+    }
+  });
 });
 
 describe("check with an OAuth 2.0 service app", () => {
@@ -271,7 +287,9 @@ describe("check with an OAuth 2.0 service app", () => {
     expect(byId(body, "okta.scopes")).toMatchObject({ status: "pass", detail: `granted: ${SCOPES.join(", ")}` });
     const requests = sandbox.okta.requests.slice(oktaBefore);
     expect(requests[0]).toMatchObject({ method: "POST", path: "/oauth2/v1/token", status: 200 });
-    expect(requests.slice(1).every((r) => r.auth === "bearer" && r.status === 200)).toBe(true);
+    // The app was not granted okta.logs.read: the System Log answers 403, which only warns.
+    expect(requests.slice(1).every((r) => r.auth === "bearer" && (r.status === 200 || (r.status === 403 && r.path.startsWith("/api/v1/logs"))))).toBe(true);
+    expect(byId(body, "okta.systemLog")).toMatchObject({ status: "warn", fix: "grant the service app okta.logs.read and add it to okta.scopes" });
     const keyLines = keyPem.split("\n").slice(1, -2);
     for (const line of keyLines) expect(`${result.stdout}${result.stderr}`).not.toContain(line);
   });

@@ -324,7 +324,8 @@ describe("Kubernetes manifests", () => {
     expect(jobSpec.activeDeadlineSeconds).toBeGreaterThan(0);
     expect(podSpec.restartPolicy).toBe("Never");
     expect(containers).toHaveLength(1);
-    expect(container.args).toEqual(["sync"]);
+    // Scheduled runs follow Okta's System Log and read everything once per sync.fullEvery.
+    expect(container.args).toEqual(["sync", "--incremental"]);
     expect(String(container.image)).toMatch(/^okta-command-sync:/);
     const images = list(kustomization.images, "images").map((i) => tree(i, "image"));
     expect(images.map((i) => i.name)).toContain("okta-command-sync");
@@ -488,7 +489,7 @@ describe("systemd units", () => {
     expect(serviceEnv.get("OCS_STATE")).toBe(`/var/lib/${one("StateDirectory")}/okta-command-sync.db`);
     expect(serviceEnv.get("OCS_STATE")).toBe(IMAGE_STATE);
     expect(serviceEnv.get("OCS_CONFIG")).toBe(IMAGE_CONFIG);
-    expect(one("ExecStart")).toMatch(/^\/\S+\/node \/\S+\/bin\/okta-command-sync\.js sync$/);
+    expect(one("ExecStart")).toMatch(/^\/\S+\/node \/\S+\/bin\/okta-command-sync\.js sync --incremental$/);
     for (const name of [...serviceEnv.keys()].filter((n) => n !== "NODE_ENV")) expect(DOCUMENTED_ENV).toContain(name);
   });
 
@@ -536,7 +537,7 @@ describe("crontab example", () => {
     const fields = jobs[0]!.split(/\s+/);
     expect(fields.slice(0, 5).join(" ")).toBe("*/10 * * * *");
     const command = fields.slice(5).join(" ");
-    expect(command).toMatch(/^\/\S+\/node \/\S+\/bin\/okta-command-sync\.js sync >>\/\S+ 2>&1$/);
+    expect(command).toMatch(/^\/\S+\/node \/\S+\/bin\/okta-command-sync\.js sync --incremental >>\/\S+ 2>&1$/);
     // The tool locks the snapshot itself.
     expect(command).not.toContain("flock");
   });
