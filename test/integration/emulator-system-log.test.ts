@@ -1,6 +1,6 @@
 import { Client } from "@okta/okta-sdk-nodejs";
-import { afterEach, describe, expect, it } from "vitest";
-import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
+import { describe, expect, it } from "vitest";
+import type { OktaEmulator, OktaEmulatorOptions } from "../../src/emulators/okta-emulator.js";
 import {
   addGroupMember,
   assignGroup,
@@ -21,22 +21,17 @@ import {
   unassignUser,
   updateProfile,
 } from "../../src/emulators/org-generator.js";
+import { oktaEmulators } from "../support/okta-emulators.js";
 
 const TOKEN = "00system-log-test-token";
-const running: OktaEmulator[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
+const emulators = oktaEmulators(TOKEN);
 
 function smallOrg(): EmulatedOktaOrg {
   return generateOrg({ seed: 21, users: 40, groups: 6, assignedFraction: 0.5, assignedGroups: ["Sales"] });
 }
 
-async function start(org: EmulatedOktaOrg = smallOrg(), overrides: Partial<OktaEmulatorOptions> = {}): Promise<OktaEmulator> {
-  const emulator = await startOktaEmulator({ org, token: TOKEN, rateLimits: false, ...overrides });
-  running.push(emulator);
-  return emulator;
+function start(org: EmulatedOktaOrg = smallOrg(), overrides: Partial<OktaEmulatorOptions> = {}): Promise<OktaEmulator> {
+  return emulators.start(org, overrides);
 }
 
 type Json = Record<string, unknown>;

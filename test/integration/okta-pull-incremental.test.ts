@@ -4,8 +4,8 @@
  * requests.
  */
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
-import { type OktaEmulator, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
+import { describe, expect, it } from "vitest";
+import type { OktaEmulator } from "../../src/emulators/okta-emulator.js";
 import {
   addGroupMember,
   assignGroup,
@@ -23,19 +23,11 @@ import {
 import { ConfigError } from "../../src/errors.js";
 import { pullFromOkta } from "../../src/okta/pull.js";
 import type { OktaGroupView, OktaPullOptions, OktaPullResult } from "../../src/okta/types.js";
+import { oktaEmulators } from "../support/okta-emulators.js";
 
 const TOKEN = "00incremental-test-token-7d1e";
-const running: OktaEmulator[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
-
-async function start(org: EmulatedOktaOrg): Promise<OktaEmulator> {
-  const emulator = await startOktaEmulator({ org, token: TOKEN, rateLimits: false });
-  running.push(emulator);
-  return emulator;
-}
+const emulators = oktaEmulators(TOKEN);
+const start = (org: EmulatedOktaOrg) => emulators.start(org);
 
 function pull(emulator: OktaEmulator, options: Partial<OktaPullOptions>): Promise<OktaPullResult> {
   return pullFromOkta({ orgUrl: emulator.url, appId: emulator.org.app.id, auth: { mode: "token", token: TOKEN }, groups: [], ...options });
@@ -200,8 +192,7 @@ describe("incremental pulls agree with full pulls", () => {
               } else base = incremental;
             }
           } finally {
-            running.splice(running.indexOf(emulator), 1);
-            await emulator.close();
+            await emulators.close(emulator);
           }
         }),
         { numRuns: 40 },

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@okta/okta-sdk-nodejs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OktaAuth } from "../../src/config/types.js";
-import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
+import type { OktaEmulator, OktaEmulatorOptions } from "../../src/emulators/okta-emulator.js";
 import {
   assignUser,
   createGroup,
@@ -17,23 +17,18 @@ import {
 import { ConfigError, NetworkError, ProtocolError, RemoteError, SyncError } from "../../src/errors.js";
 import { pullFromOkta, type OktaPullTuning } from "../../src/okta/pull.js";
 import type { OktaPullOptions, OktaPullResult } from "../../src/okta/types.js";
+import { oktaEmulators } from "../support/okta-emulators.js";
 
 const TOKEN = "00pull-test-token-5f2c9a";
-const running: OktaEmulator[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
+const emulators = oktaEmulators(TOKEN);
 
 /** 1,700 users, about 1,200 of them app users: most assigned directly, about 100 only through Sales or Legal. */
 function bigOrg(): EmulatedOktaOrg {
   return generateOrg({ seed: 2024, users: 1700, groups: 20, assignedFraction: 0.66, assignedGroups: ["Sales", "Legal"] });
 }
 
-async function start(org: EmulatedOktaOrg, overrides: Partial<OktaEmulatorOptions> = {}): Promise<OktaEmulator> {
-  const emulator = await startOktaEmulator({ org, token: TOKEN, rateLimits: false, ...overrides });
-  running.push(emulator);
-  return emulator;
+function start(org: EmulatedOktaOrg, overrides: Partial<OktaEmulatorOptions> = {}): Promise<OktaEmulator> {
+  return emulators.start(org, overrides);
 }
 
 function pull(
@@ -208,8 +203,7 @@ describe("pull: app users", () => {
   it("reports an unreachable org as a network error", async () => {
     const emulator = await start(generateOrg({ seed: 1, users: 5, groups: 1 }));
     const url = emulator.url;
-    await emulator.close();
-    running.splice(0);
+    await emulators.close(emulator);
     const error = await failure(pullFromOkta({ orgUrl: url, appId: "0oa1", auth: { mode: "token", token: TOKEN }, groups: [] }));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.message).toContain(`cannot reach ${url} (ECONNREFUSED)`);
