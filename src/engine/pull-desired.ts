@@ -19,6 +19,11 @@ import { type Reporter, reportWait } from "./reporter.js";
 const CACHE_KEY = "okta.cacheKey";
 const CHECKPOINT_KEY = "okta.logCheckpoint";
 const LAST_FULL_KEY = "okta.lastFullPullAt";
+/** `groups.push` as the cached groups were read: the cache is the push list only for the same one. */
+const PUSH_KEY = "okta.groupsPush";
+/** When the cache was last brought up to date (local time). */
+const LAST_PULL_KEY = "okta.lastPullAt";
+const DAY_MS = 86_400_000;
 
 export interface PullContext {
   /** The snapshot DB whose Okta cache the pull may start from (read-only is fine). */
@@ -62,23 +67,32 @@ function projectionOf(config: Config): ReturnType<typeof profileProjection> {
   return profileProjection({ attributes: config.attributes, phoneType: config.users.phoneType });
 }
 
+function times(checkpoint: LogCheckpoint): (string | undefined)[] {
+  return [checkpoint.published, checkpoint.coveredThrough, checkpoint.groupsThrough];
+}
+
 function incrementalBase(config: Config, store: SqliteSnapshotStore, now: Date): IncrementalBase | string {
   const checkpoint = store.getMeta(CHECKPOINT_KEY);
   const lastFull = store.getMeta(LAST_FULL_KEY);
   if (checkpoint === undefined || lastFull === undefined || store.oktaCache.countAppUsers() === 0) {
     return "no earlier full pull to start from";
   }
+  if (store.getMeta(PUSH_KEY) !== JSON.stringify(config.groups.push)) return "groups.push changed since the last pull";
   const every = config.sync.fullEveryMs;
   if (every !== undefined && now.getTime() - Date.parse(lastFull) >= every) return "the last full pull is older than sync.fullEvery";
+  const idle = now.getTime() - Date.parse(store.getMeta(LAST_PULL_KEY) ?? lastFull);
+  // Okta keeps the System Log 90 days.
+  if (idle >= 89 * DAY_MS) return "the last pull is older than the System Log's retention";
   let parsed: LogCheckpoint;
   try {
     parsed = JSON.parse(checkpoint) as LogCheckpoint;
-    const times = [parsed.published, parsed.coveredThrough, parsed.groupsThrough];
-    if (!Array.isArray(parsed.seen) || times.some((t) => t !== undefined && (typeof t !== "string" || Number.isNaN(Date.parse(t))))) throw new Error("bad");
+    if (!Array.isArray(parsed.seen) || times(parsed).some((t) => t !== undefined && (typeof t !== "string" || Number.isNaN(Date.parse(t))))) throw new Error("bad");
   } catch {
     return "the stored System Log checkpoint is unreadable";
   }
-  return { appUsers: store.oktaCache.loadAppUsers(), checkpoint: parsed };
+  // With no time to start from, a read covers only Okta's default window of 7 days.
+  if (times(parsed).every((t) => t === undefined) && idle >= 6 * DAY_MS) return "the System Log gave no position to start from and the last pull is older than 6 days";
+  return { appUsers: store.oktaCache.loadAppUsers(), checkpoint: parsed, groups: config.groups.push };
 }
 
 export async function pullDesiredState(config: Config, reporter: Reporter, context: PullContext = {}): Promise<Pulled> {
@@ -170,11 +184,14 @@ export function savePullCache(store: SqliteSnapshotStore, config: Config, pull: 
     const key = cacheKeyOf(config);
     if (store.getMeta(CACHE_KEY) !== key) {
       cache.clear();
+      store.deleteMeta(PUSH_KEY);
       store.deleteMeta(CHECKPOINT_KEY);
       store.deleteMeta(LAST_FULL_KEY);
       store.setMeta(CACHE_KEY, key);
     }
     cache.saveGroups(pull.groups);
+    store.setMeta(PUSH_KEY, JSON.stringify(config.groups.push));
+    store.setMeta(LAST_PULL_KEY, now.toISOString());
     if (pull.mode === "incremental" && pull.changedUsers !== undefined && pull.checkpoint !== undefined) {
       cache.updateAppUsers(pull.changedUsers.upserts, pull.changedUsers.removed);
       store.setMeta(CHECKPOINT_KEY, JSON.stringify(pull.checkpoint));

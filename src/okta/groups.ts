@@ -269,15 +269,30 @@ export async function readGroupsSince(
     }
   }
   const byId = new Map(refs.map((ref) => [ref.id, ref]));
+  const names = new Set(options.groups === "assigned" ? [] : options.groups.map((entry) => entry.trim()).filter((entry) => !GROUP_ID.test(entry)));
   const search = `lastUpdated gt ${searchString(delta.since)} or lastMembershipUpdated gt ${searchString(delta.since)}`;
-  for (const found of await searchGroups(connection, search)) {
-    const ref = byId.get(found.id);
-    if (ref === undefined) continue;
-    if (ref.name !== found.name && options.groups !== "assigned" && options.groups.some((entry) => entry.trim() === ref.name)) {
-      return `group ${ref.name} was renamed in Okta`;
+  const found = new Set<string>();
+  const update = (group: GroupRef): string | undefined => {
+    const ref = byId.get(group.id);
+    if (ref === undefined) {
+      // Another group now carries a pushed name: the full read reports it as ambiguous.
+      return names.has(group.name) ? `another Okta group is now named "${group.name}"` : undefined;
     }
-    ref.name = found.name;
-    ref.lastMembershipUpdated = found.lastMembershipUpdated;
+    found.add(group.id);
+    if (ref.name !== group.name && names.has(ref.name)) return `group ${ref.name} was renamed in Okta`;
+    ref.name = group.name;
+    ref.lastMembershipUpdated = group.lastMembershipUpdated;
+    return undefined;
+  };
+  for (const group of await searchGroups(connection, search)) {
+    const reason = update(group);
+    if (reason !== undefined) return reason;
+  }
+  // A rename the log reports but the search missed (its index lags): read that group itself.
+  for (const id of delta.log.renamed) {
+    if (!byId.has(id) || found.has(id) || delta.log.deleted.has(id)) continue;
+    const reason = update(await getGroupRef(connection, id));
+    if (reason !== undefined) return reason;
   }
   return withMembers(connection, refs, options);
 }

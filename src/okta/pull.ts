@@ -7,7 +7,7 @@ import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
 import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
-import { type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
+import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, minus, readFrom, readLogSince } from "./system-log.js";
 import type { IncrementalBase, OktaAppUserView, OktaGroupView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
 /** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */
@@ -89,10 +89,14 @@ function covering(checkpoint: LogCheckpoint | undefined, groups: readonly OktaGr
   return through === undefined ? checkpoint : { ...checkpoint, groupsThrough: through };
 }
 
-/** Where the search for changed groups starts: the later of the log's position and the groups' own stamps. */
+/**
+ * Where the search for changed groups starts: the later of the log's position and the groups'
+ * own stamps, less the same margin as the log (a full read of many groups takes a while, and
+ * Okta's search index can lag), so a rename read early in that read is not missed.
+ */
 function groupsFrom(checkpoint: LogCheckpoint): string | undefined {
   const log = readFrom(checkpoint);
-  const groups = checkpoint.groupsThrough;
+  const groups = checkpoint.groupsThrough === undefined ? undefined : minus(checkpoint.groupsThrough, LOG_OVERLAP_MS);
   return log === undefined || (groups !== undefined && groups > log) ? groups : log;
 }
 
@@ -120,7 +124,7 @@ async function pullIncremental(
   const fullCost = Math.max(1, Math.ceil(base.appUsers.size / pageSize));
   let log: Awaited<ReturnType<typeof readLogSince>>;
   try {
-    log = await readLogSince(connection, options.appId, base.checkpoint, fullCost);
+    log = await readLogSince(connection, options.appId, base.checkpoint, fullCost, base.appUsers);
   } catch (error) {
     if (isLogRefusal(error)) return { kind: "fallback", reason: LOG_REFUSED, logReadable: false };
     const converted = connection.toSyncError(error);
@@ -158,9 +162,10 @@ async function pullIncremental(
   const groupOptions = { appId: options.appId, groups: options.groups, concurrency, onProgress: options.onProgress };
   // From where the last run stood: a group change after its read may predate every event read now.
   const since = groupsFrom(base.checkpoint);
+  const sameGroups = JSON.stringify(base.groups) === JSON.stringify(options.groups);
   const delta =
-    options.previousGroups === undefined || since === undefined
-      ? "no earlier read of the groups to start from"
+    options.previousGroups === undefined || since === undefined || !sameGroups
+      ? "no earlier read of these groups to start from"
       : await readGroupsSince(connection, { ...groupOptions, previous: options.previousGroups }, { since, log: log.groups });
   const { groups, reused } =
     typeof delta === "string" ? await readGroups(connection, { ...groupOptions, previous: options.previousGroups }) : delta;

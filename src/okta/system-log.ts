@@ -83,7 +83,8 @@ export function usersNamedBy(event: EventLike, appId: string): string[] {
     const apps = targets.filter((t) => t?.type === "AppInstance");
     if (apps.length > 0 && !apps.some((t) => t.id === appId)) return [];
   }
-  return targets.filter((t) => (t?.type === "User" || t?.type === "AppUser") && typeof t.id === "string").map((t) => t.id as string);
+  // Okta's AppUser target carries the id of the app user object (0ua...), not the Okta user's.
+  return targets.filter((t) => t?.type === "User" && typeof t.id === "string").map((t) => t.id as string);
 }
 
 /** What a group event says about a group of this app, if anything. */
@@ -107,9 +108,17 @@ function groupChange(event: EventLike, appId: string): { kind: keyof LogRead["gr
  * start of what Okta keeps.
  */
 export function readFrom(checkpoint: LogCheckpoint): string | undefined {
-  const margin = checkpoint.published === undefined ? undefined : new Date(Date.parse(checkpoint.published) - LOG_OVERLAP_MS).toISOString();
+  // With no event yet, the groups' own stamps still tell Okta's time before the last full read:
+  // starting there re-reads a little (harmless); starting nowhere would be Okta's 7-day default.
+  const newest = checkpoint.published ?? checkpoint.groupsThrough;
+  const margin = newest === undefined ? undefined : minus(newest, LOG_OVERLAP_MS);
   const covered = checkpoint.coveredThrough;
   return margin === undefined || (covered !== undefined && covered > margin) ? covered : margin;
+}
+
+/** An Okta time `ms` earlier. */
+export function minus(time: string, ms: number): string {
+  return new Date(Date.parse(time) - ms).toISOString();
 }
 
 /** Where the log stands now: the newest relevant event (one request). */
@@ -126,10 +135,17 @@ export async function logHead(connection: OktaConnection): Promise<LogCheckpoint
 }
 
 /**
- * Reads the events since `from` and collects the users they name. Stops early, returning
- * undefined, once more than `maxUsers` users are named: a full pull is then cheaper.
+ * Reads the events since `from` and collects the users they name: app users (`known`), and
+ * anyone an app membership event names. Stops early, returning undefined, once more than
+ * `maxUsers` users are named: a full pull is then cheaper.
  */
-export async function readLogSince(connection: OktaConnection, appId: string, from: LogCheckpoint, maxUsers: number): Promise<LogRead | undefined> {
+export async function readLogSince(
+  connection: OktaConnection,
+  appId: string,
+  from: LogCheckpoint,
+  maxUsers: number,
+  known: ReadonlyMap<string, unknown>,
+): Promise<LogRead | undefined> {
   const since = readFrom(from);
   const covered = from.coveredThrough;
   const collection = rawCollection(connection, "/api/v1/logs", { since, sortOrder: "ASCENDING", limit: LOG_PAGE_SIZE, filter: LOG_FILTER });
@@ -152,7 +168,12 @@ export async function readLogSince(connection: OktaConnection, appId: string, fr
       events += 1;
       const change = groupChange(event, appId);
       if (change !== undefined) for (const id of change.ids) groups[change.kind].add(id);
-      else for (const id of usersNamedBy(event, appId)) userIds.add(id);
+      else {
+        // Someone who is not an app user can only become one through an app membership event:
+        // the lockouts and profile edits of the rest of the org cost nothing.
+        const membership = String(event.eventType ?? "").startsWith("application.user_membership.");
+        for (const id of usersNamedBy(event, appId)) if (membership || known.has(id)) userIds.add(id);
+      }
     }
     if (userIds.size > maxUsers) {
       tooMany = true;

@@ -62,6 +62,8 @@ export interface OktaPullResult {
 export interface IncrementalBase {
   appUsers: ReadonlyMap<string, OktaAppUserView>;
   checkpoint: LogCheckpoint;
+  /** The `groups` the last pull read; with another list the groups are read in full. */
+  groups: readonly string[] | "assigned";
 }
 
 export interface OktaPullOptions {

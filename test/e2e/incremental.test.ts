@@ -3,7 +3,9 @@
  * Okta requests and none to Command, changes still arrive, and the run falls back to a full read
  * when it must.
  */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addGroupMember, listAssignedUsers, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-generator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
@@ -101,6 +103,16 @@ describe("sync --incremental", () => {
     expect(full.body.pull?.mode).toBe("full");
     expect(full.body.pull?.fallback).toBeUndefined();
     expect((await sync("--incremental")).body.pull).toMatchObject({ mode: "full", fallback: "no earlier full pull to start from" });
+  });
+
+  it("reads everything when groups.push was edited since the last run", async () => {
+    const edited = { groups: { push: sandbox.groupNames.slice(0, 3) }, state: { path: "./state.db" }, sync: { fullEvery: "6h" }, command: { requestsPerMinute: 0 } };
+    writeFileSync(join(dir, "config.yaml"), stringify(edited));
+    const run = await sync("--incremental", "--force");
+    expect(run.body.pull).toMatchObject({ mode: "full", fallback: "groups.push changed since the last pull" });
+    expect((await sync("--incremental")).body.pull?.mode).toBe("incremental");
+    const plan = await runCli(["plan", "--detailed-exitcode"], { env, cwd: dir });
+    expect(plan.code, plan.stdout).toBe(0);
   });
 
   it("refuses --incremental with --user or --plan", async () => {

@@ -10,16 +10,20 @@ import {
   addGroupMember,
   assignGroup,
   assignUser,
+  createGroup,
   createUser,
   type EmulatedOktaOrg,
+  findUser,
   generateOrg,
   removeGroupMember,
   renameGroup,
   setUserStatus,
+  tick,
   unassignGroup,
   unassignUser,
   updateProfile,
 } from "../../src/emulators/org-generator.js";
+import { appendLogEvent, appTarget, userTarget } from "../../src/emulators/okta-system-log.js";
 import { ConfigError } from "../../src/errors.js";
 import { pullFromOkta } from "../../src/okta/pull.js";
 import type { OktaGroupView, OktaPullOptions, OktaPullResult } from "../../src/okta/types.js";
@@ -45,6 +49,11 @@ function requestsTo(emulator: OktaEmulator, since: number): Record<string, numbe
 
 function groupsById(pulled: OktaPullResult): Map<string, OktaGroupView> {
   return new Map(pulled.groups.map((g) => [g.id, g]));
+}
+
+/** The options of an incremental pull starting from `base`, which read `groups`. */
+function from(base: OktaPullResult, groups: OktaPullOptions["groups"]): Pick<OktaPullOptions, "previousGroups" | "incremental"> {
+  return { previousGroups: groupsById(base), incremental: { appUsers: new Map(base.appUsers.map((u) => [u.id, u])), checkpoint: base.checkpoint!, groups } };
 }
 
 /** What the planner gets from a pull, in a comparable form. */
@@ -167,8 +176,10 @@ describe("incremental pulls agree with full pulls", () => {
   for (const mode of ["ids", "assigned"] as const) {
     it(`over random change sequences (groups.push ${mode === "ids" ? "by id" : "assigned"})`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.array(fc.array(step, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (seed, rounds) => {
+        fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.boolean(), fc.array(fc.array(step, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (seed, quietLog, rounds) => {
           const org = generateOrg({ seed, users: 240, groups: 8, assignedFraction: 0.7, assignedGroups: 2 });
+          // A log with events before the first read, or none at all.
+          if (!quietLog) updateProfile(org, org.users[0]!.id, { title: "Before" });
           const emulator = await start(org);
           try {
             const groups = mode === "ids" ? org.groups.slice(0, 5).map((g) => g.id) : "assigned";
@@ -179,11 +190,7 @@ describe("incremental pulls agree with full pulls", () => {
             for (const round of rounds) {
               for (const s of round) apply(org, s);
               const full = await pull(emulator, options);
-              const incremental = await pull(emulator, {
-                ...options,
-                previousGroups: groupsById(base),
-                incremental: { appUsers: new Map(base.appUsers.map((u) => [u.id, u])), checkpoint: base.checkpoint! },
-              });
+              const incremental = await pull(emulator, { ...options, ...from(base, groups) });
               expect(normalized(incremental)).toEqual(normalized(full));
               if (incremental.mode === "full") {
                 // A fallback starts a new base, as the engine does.
@@ -205,10 +212,10 @@ describe("incremental pulls agree with full pulls", () => {
     const emulator = await start(org);
     const groups = org.groups.map((g) => g.name);
     const base = await pull(emulator, { groups, trackLog: true });
-    const from = { previousGroups: groupsById(base), incremental: { appUsers: new Map(base.appUsers.map((u) => [u.id, u])), checkpoint: base.checkpoint! } };
+    const resume = from(base, groups);
 
     let mark = emulator.requests.length;
-    const quiet = await pull(emulator, { groups, ...from });
+    const quiet = await pull(emulator, { groups, ...resume });
     expect(quiet.mode).toBe("incremental");
     expect(emulator.requests.length - mark).toBeLessThanOrEqual(5);
     expect(quiet.events).toBe(0);
@@ -217,7 +224,7 @@ describe("incremental pulls agree with full pulls", () => {
     updateProfile(org, assigned[0]!, { title: "Changed" });
     unassignUser(org, assigned[1]!);
     mark = emulator.requests.length;
-    const changed = await pull(emulator, { groups, ...from });
+    const changed = await pull(emulator, { groups, ...resume });
     expect(changed.mode).toBe("incremental");
     expect(changed.changedUsers?.upserts.map((u) => u.id)).toEqual([assigned[0]]);
     expect(changed.changedUsers?.removed).toEqual([assigned[1]]);
@@ -230,16 +237,16 @@ describe("incremental pulls agree with full pulls", () => {
     const emulator = await start(org);
     const groups = org.groups.map((g) => g.name);
     const base = await pull(emulator, { groups, trackLog: true });
-    const from = { previousGroups: groupsById(base), incremental: { appUsers: new Map(base.appUsers.map((u) => [u.id, u])), checkpoint: base.checkpoint! } };
+    const resume = from(base, groups);
 
     for (const a of org.app.users.slice(0, 3)) updateProfile(org, a.userId, { title: "Bulk" });
-    const bulk = await pull(emulator, { groups, ...from });
+    const bulk = await pull(emulator, { groups, ...resume });
     expect(bulk.mode).toBe("full");
     expect(bulk.fallback).toMatch(/names more than 1 users/);
     expect(normalized(bulk)).toEqual(normalized(await pull(emulator, { groups })));
 
     emulator.behavior.systemLog = false;
-    const refused = await pull(emulator, { groups, ...from });
+    const refused = await pull(emulator, { groups, ...resume });
     expect(refused.mode).toBe("full");
     expect(refused.fallback).toMatch(/okta\.logs\.read/);
     expect(refused.checkpoint).toBeUndefined();
@@ -251,13 +258,99 @@ describe("incremental pulls agree with full pulls", () => {
     const groups = org.groups.map((g) => g.name);
     const base = await pull(emulator, { groups, trackLog: true });
     renameGroup(org, org.groups[0]!.id, "Renamed");
-    const error = await pull(emulator, {
-      groups,
-      previousGroups: groupsById(base),
-      incremental: { appUsers: new Map(base.appUsers.map((u) => [u.id, u])), checkpoint: base.checkpoint! },
-    }).catch((e) => e);
+    const error = await pull(emulator, { groups, ...from(base, groups) }).catch((e) => e);
     // The full read reports the configured name as missing, as a full run would.
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.join("\n")).toContain(`no group named "${groups[0]}"`);
+  });
+});
+
+describe("incremental pulls: cases found in review", () => {
+  it("reads the groups in full when groups.push is now another list (a list, then assigned)", async () => {
+    const org = generateOrg({ seed: 7, users: 240, groups: 8, assignedFraction: 0.7, assignedGroups: 2 });
+    const emulator = await start(org);
+    const assignedIds = new Set(org.app.groups.map((g) => g.groupId));
+    const listed = org.groups.filter((g) => !assignedIds.has(g.id)).slice(0, 3).map((g) => g.id);
+    updateProfile(org, org.users[0]!.id, { title: "the log is not empty" });
+    const base = await pull(emulator, { groups: listed, pageSize: 20, trackLog: true });
+    const incremental = await pull(emulator, { groups: "assigned", pageSize: 20, ...from(base, listed) });
+    expect(incremental.mode).toBe("incremental");
+    expect(normalized(incremental)).toEqual(normalized(await pull(emulator, { groups: "assigned", pageSize: 20 })));
+  });
+
+  it("a full read over a quiet log still gives the next read a position: a change 8 days later is found", async () => {
+    const org = generateOrg({ seed: 8, users: 240, groups: 4, assignedFraction: 0.7 });
+    const emulator = await start(org);
+    const groups = org.groups.map((g) => g.id);
+    const base = await pull(emulator, { groups, pageSize: 20, trackLog: true });
+    expect(base.checkpoint?.published).toBeUndefined();
+    updateProfile(org, org.app.users[0]!.userId, { title: "Changed after the full pull" });
+    org.clock += 8 * 86_400_000;
+    const incremental = await pull(emulator, { groups, pageSize: 20, ...from(base, groups) });
+    expect(incremental.mode).toBe("incremental");
+    expect(normalized(incremental)).toEqual(normalized(await pull(emulator, { groups, pageSize: 20 })));
+  });
+
+  it("status changes of users outside the app cost no request and keep a quiet run incremental", async () => {
+    const org = generateOrg({ seed: 9, users: 2000, groups: 4, assignedFraction: 0.1 });
+    const emulator = await start(org);
+    const base = await pull(emulator, { groups: "assigned", trackLog: true });
+    const assigned = new Set(base.appUsers.map((u) => u.id));
+    const others = org.users.filter((u) => !assigned.has(u.id) && u.status === "ACTIVE").slice(0, 3);
+    setUserStatus(org, others[0]!.id, "LOCKED_OUT");
+    setUserStatus(org, others[1]!.id, "PASSWORD_EXPIRED");
+    setUserStatus(org, others[2]!.id, "RECOVERY");
+    const mark = emulator.requests.length;
+    const run = await pull(emulator, { groups: "assigned", ...from(base, "assigned") });
+    expect(run.mode).toBe("incremental");
+    expect(requestsTo(emulator, mark)["GET /api/v1/apps/{app}/users/{id}"]).toBeUndefined();
+    expect(run.changedUsers).toEqual({ upserts: [], removed: [] });
+  });
+
+  it("Okta's AppUser target (an app user object id) is not taken for a user", async () => {
+    const org = generateOrg({ seed: 41, users: 3000, groups: 2, assignedFraction: 0.5 });
+    const emulator = await start(org);
+    const base = await pull(emulator, { groups: "assigned", trackLog: true });
+    const user = findUser(org, org.app.users[0]!.userId);
+    updateProfile(org, user.id, { title: "Changed" });
+    appendLogEvent(org, "application.user_membership.change_profile", [{ ...userTarget(user), id: "0uawxviv3283tH5UI357", type: "AppUser" as never }, appTarget(org.app), userTarget(user)], tick(org));
+    const mark = emulator.requests.length;
+    const run = await pull(emulator, { groups: "assigned", ...from(base, "assigned") });
+    expect(run.changedUsers?.removed).toEqual([]);
+    expect(run.changedUsers?.upserts.map((u) => u.id)).toEqual([user.id]);
+    expect(requestsTo(emulator, mark)["GET /api/v1/apps/{app}/users/{id}"]).toBe(1);
+  });
+
+  it("a rename made while a full read resolves its groups in two batches is picked up by the next incremental read", async () => {
+    const org = generateOrg({ seed: 31, users: 300, groups: 60, assignedFraction: 0.7 });
+    const emulator = await start(org);
+    const ids = org.groups.map((g) => g.id);
+    const [early, late] = [org.groups[0]!, org.groups[55]!];
+    let searches = 0;
+    emulator.inject = ({ pathname, query }) => {
+      if (pathname === "/api/v1/groups" && query.get("search")?.startsWith("id eq") && ++searches === 2) {
+        renameGroup(org, early.id, "Renamed while reading");
+        addGroupMember(org, late.id, org.users.find((u) => !late.members.includes(u.id))!.id);
+      }
+      return undefined;
+    };
+    const base = await pull(emulator, { groups: ids, trackLog: true });
+    emulator.inject = undefined;
+    expect(base.groups.find((g) => g.id === early.id)?.name).not.toBe("Renamed while reading");
+    const incremental = await pull(emulator, { groups: ids, ...from(base, ids) });
+    expect(incremental.mode).toBe("incremental");
+    expect(incremental.groups.find((g) => g.id === early.id)?.name).toBe("Renamed while reading");
+  });
+
+  it("reads everything when another group takes the name of a group pushed by name", async () => {
+    const org = generateOrg({ seed: 10, users: 240, groups: 4, assignedFraction: 0.7 });
+    const emulator = await start(org);
+    const names = org.groups.map((g) => g.name);
+    updateProfile(org, org.users[0]!.id, { title: "the log is not empty" });
+    const base = await pull(emulator, { groups: names, pageSize: 20, trackLog: true });
+    createGroup(org, names[0]!);
+    const error = await pull(emulator, { groups: names, pageSize: 20, ...from(base, names) }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.join("\n")).toContain(`2 Okta groups are named "${names[0]}"`);
   });
 });
