@@ -6,6 +6,7 @@
 import { ConfigError, ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
+import { oktaTime } from "./time.js";
 import type { OktaGroupView } from "./types.js";
 
 const APP_GROUPS_PAGE_SIZE = 200;
@@ -39,17 +40,11 @@ export interface ReadGroupsResult {
   reused: number;
 }
 
-/** An Okta time (a string as sent, or a Date from an SDK model) in one form, so values compare equal. */
-function timestamp(value: unknown): string | undefined {
-  const date = value instanceof Date ? value : typeof value === "string" && value !== "" ? new Date(value) : undefined;
-  return date === undefined || Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 export function groupRef(value: unknown): GroupRef | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { id, profile, lastMembershipUpdated } = value as { id?: unknown; profile?: { name?: unknown }; lastMembershipUpdated?: unknown };
   if (typeof id !== "string" || typeof profile?.name !== "string") return undefined;
-  return { id, name: profile.name, lastMembershipUpdated: timestamp(lastMembershipUpdated) };
+  return { id, name: profile.name, lastMembershipUpdated: oktaTime(lastMembershipUpdated) };
 }
 
 /** Okta search values are double-quoted; backslash and quote are escaped. */

@@ -7,7 +7,8 @@ import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
 import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
-import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, minus, readFrom, readLogSince } from "./system-log.js";
+import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
+import { minus } from "./time.js";
 import type { IncrementalBase, OktaAppUserView, OktaGroupView, OktaPullOptions, OktaPullResult, OktaUserView } from "./types.js";
 
 /** How the pull talks to Okta; see OktaClientOptions. The engine passes `retry` and `maxRateShare` from the config. */

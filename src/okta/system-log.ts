@@ -7,6 +7,7 @@
 import { ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
 import { rawCollection, readPages } from "./pages.js";
+import { minus, oktaTime } from "./time.js";
 
 /** How far before the newest event seen the next read starts. */
 export const LOG_OVERLAP_MS = 5 * 60_000;
@@ -63,12 +64,6 @@ interface EventLike {
   target?: unknown;
 }
 
-function published(value: unknown): string | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
-  if (typeof value !== "string" || Number.isNaN(Date.parse(value))) return undefined;
-  return new Date(value).toISOString();
-}
-
 /**
  * The user ids an event names for this app, or none when it is about another app. Group
  * membership events name no user: a group's members are read again when its
@@ -116,18 +111,13 @@ export function readFrom(checkpoint: LogCheckpoint): string | undefined {
   return margin === undefined || (covered !== undefined && covered > margin) ? covered : margin;
 }
 
-/** An Okta time `ms` earlier. */
-export function minus(time: string, ms: number): string {
-  return new Date(Date.parse(time) - ms).toISOString();
-}
-
 /** Where the log stands now: the newest relevant event (one request). */
 export async function logHead(connection: OktaConnection): Promise<LogCheckpoint> {
   const collection = rawCollection(connection, "/api/v1/logs", { sortOrder: "DESCENDING", limit: 1, filter: LOG_FILTER });
   let head: LogCheckpoint = { published: undefined, seen: [] };
   await readPages(connection, collection, (page) => {
     const event = page[0] as EventLike | undefined;
-    const at = event === undefined ? undefined : published(event.published);
+    const at = event === undefined ? undefined : oktaTime(event.published);
     if (event !== undefined && at !== undefined) head = { published: at, seen: [], coveredThrough: at };
     return false;
   });
@@ -159,7 +149,7 @@ export async function readLogSince(
   await readPages(connection, collection, (page) => {
     for (const raw of page) {
       const event = raw as EventLike;
-      const at = published(event.published);
+      const at = oktaTime(event.published);
       if (typeof event.uuid !== "string" || at === undefined) throw new ProtocolError("Okta's System Log sent an event without uuid or published time");
       recent.push({ uuid: event.uuid, at });
       if (newest === undefined || at > newest) newest = at;
