@@ -22,9 +22,9 @@ import {
   type Plan,
   type Snapshot,
   type Summary,
-  type UserAttributes,
 } from "../model.js";
-import type { OperationOutcome, PendingCreates, PendingKind, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+import { Creates } from "./creates.js";
+import type { OperationOutcome, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
 
 /** What the applier needs from Command: the writes, and lookups to adopt instead of duplicating. */
 export type ApplyTarget = ScimTarget & ScimLookups;
@@ -95,16 +95,6 @@ export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ApplyTar
 }
 
 /** A create that was never sent leaves nothing in Command; one sent may have made something. */
-type CreateKey = `${PendingKind}:${string}`;
-
-/**
- * Command refused the create for good: nothing was made. A 409 means something exists already;
- * 408 and 429 may come after an earlier attempt that did create it.
- */
-function definitiveRefusal(error: unknown): boolean {
-  return error instanceof RemoteError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 409 && error.status !== 429;
-}
-
 class ApplyRun {
   readonly limit;
   private readonly userScimIds = new Map<string, string>();
@@ -115,12 +105,9 @@ class ApplyRun {
   private fatal: SyncError | undefined;
   private succeededUnits = 0;
   private done = 0;
-  private adopted = 0;
   private readonly total: number;
-  /** Creates an earlier run may have sent without recording their answer: looked up first. */
-  private readonly pending: PendingCreates;
-  /** Creates this run sent to Command (whatever the answer). */
-  private readonly sent = new Set<CreateKey>();
+  /** Creates: pending marks, and adoption of what Command already holds. */
+  private readonly creates: Creates;
   /** The addMembers operation of each group the plan creates, for the members sent inline. */
   private readonly addsOfNewGroups = new Map<string, AddMembers>();
   /** Members each new group was created with, by group then user Okta id. */
@@ -137,7 +124,7 @@ class ApplyRun {
     this.total = plan.operations.length;
     for (const user of snapshot.users) this.userScimIds.set(user.oktaId, user.scimId);
     for (const group of snapshot.groups) this.groupScimIds.set(group.oktaId, group.scimId);
-    this.pending = store.pendingCreates();
+    this.creates = new Creates(target, store, options, (warning) => this.warnings.push(warning));
     const created = new Set(plan.operations.flatMap((op) => (op.type === "createGroup" ? [op.oktaGroupId] : [])));
     for (const op of plan.operations) {
       if (op.type === "addMembers" && created.has(op.oktaGroupId) && !this.addsOfNewGroups.has(op.oktaGroupId)) this.addsOfNewGroups.set(op.oktaGroupId, op);
@@ -154,16 +141,7 @@ class ApplyRun {
    * POST) are dropped in one transaction, unless an earlier run had left them.
    */
   async phase(entries: Entry[]): Promise<void> {
-    const creates: { kind: PendingKind; oktaId: string }[] = [];
-    for (const { operation: op } of entries) {
-      if (op.type === "createUser") creates.push({ kind: "user", oktaId: op.oktaId });
-      if (op.type === "createGroup") creates.push({ kind: "group", oktaId: op.oktaGroupId });
-    }
-    const marked = this.stopped() ? [] : creates;
-    for (const kind of ["user", "group"] as const) {
-      const ids = marked.filter((c) => c.kind === kind).map((c) => c.oktaId);
-      if (ids.length > 0) this.store.markPendingCreates(kind, ids, this.options.runId);
-    }
+    const marked = this.stopped() ? [] : this.creates.mark(entries.map((entry) => entry.operation));
     // A fixed set of workers takes the operations in turn: a promise per operation up front would
     // hold 80,000 of them for a first sync of a large org.
     let next = 0;
@@ -174,27 +152,7 @@ class ApplyRun {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, entries.length)) }, worker));
-    const unsent = marked.filter((c) => !this.sent.has(`${c.kind}:${c.oktaId}`) && !this.pendingSet(c.kind).has(c.oktaId));
-    if (unsent.length > 0) {
-      this.store.transaction(() => {
-        for (const c of unsent) this.store.clearPendingCreate(c.kind, c.oktaId);
-      });
-    }
-  }
-
-  private pendingSet(kind: PendingKind): Set<string> {
-    return kind === "user" ? this.pending.users : this.pending.groups;
-  }
-
-  /** Send a create: from here on Command may hold the record, whatever the answer says. */
-  private async sendCreate<T>(kind: PendingKind, oktaId: string, send: () => Promise<T>): Promise<T> {
-    this.sent.add(`${kind}:${oktaId}`);
-    try {
-      return await send();
-    } catch (error) {
-      if (definitiveRefusal(error)) this.store.clearPendingCreate(kind, oktaId);
-      throw error;
-    }
+    this.creates.clearUnsent(marked);
   }
 
   async single(op: Operation, index: number): Promise<void> {
@@ -284,7 +242,7 @@ class ApplyRun {
     switch (op.type) {
       case "createUser": {
         if (op.replaces !== undefined) await this.retire(op.replaces.scimId);
-        const id = await this.createOrAdoptUser(op.oktaId, op.userName, op.after, op.replaces?.scimId);
+        const id = await this.creates.user(op.oktaId, op.userName, op.after, op.replaces?.scimId);
         this.userScimIds.set(op.oktaId, id);
         return this.commit(op, index, () =>
           this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }),
@@ -302,7 +260,7 @@ class ApplyRun {
         return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
       }
       case "createGroup": {
-        const { id, members } = await this.createOrAdoptGroup(op.oktaGroupId, op.displayName);
+        const { id, members } = await this.creates.group(op.oktaGroupId, op.displayName, () => this.postGroup(op.oktaGroupId, op.displayName));
         this.groupScimIds.set(op.oktaGroupId, id);
         const memberIds = members.map((m) => m.oktaId);
         // The link and the members it was created with are committed together.
@@ -332,95 +290,12 @@ class ApplyRun {
     }
   }
 
-  /**
-   * POST the user. A user whose create an earlier run may have sent (marked pending) is looked up
-   * first, by userName then by externalId, and taken over with a full update if Command has it;
-   * with `lookupBeforeCreate` every user is looked up by userName. On 409 (the userName already
-   * exists in Command) that user is found the same way and taken over instead of failing or
-   * making a duplicate.
-   */
-  private async createOrAdoptUser(oktaId: string, userName: string, attributes: UserAttributes, replaced?: string): Promise<string> {
-    const pending = this.pending.users.has(oktaId);
-    if (pending || this.options.lookupBeforeCreate) {
-      const byName = await this.target.findUserByUserName(userName);
-      if (byName !== undefined) refuseForeign(byName, oktaId, userName);
-      let existing = byName !== undefined && byName.id !== replaced ? byName : undefined;
-      if (existing === undefined && pending) {
-        const linked = await this.target.findUserByExternalId(oktaId);
-        if (linked !== undefined && linked.id !== replaced) existing = linked;
-      }
-      if (existing !== undefined) {
-        await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
-        if (pending) this.warnings.push(`${userName} already existed in Command (an earlier run created it and stopped before recording it); linked to it and updated it`);
-        else this.adopted += 1;
-        return existing.id;
-      }
-    }
-    try {
-      return (await this.sendCreate("user", oktaId, () => this.target.createUser(oktaId, attributes, true))).id;
-    } catch (error) {
-      if (!(error instanceof RemoteError) || error.status !== 409) throw error;
-      const byName = await this.target.findUserByUserName(userName);
-      // The user being replaced carries the same externalId: it must not be adopted back.
-      const byExternalId = byName === undefined ? await this.target.findUserByExternalId(oktaId) : undefined;
-      const existing = byName ?? (byExternalId?.id === replaced ? undefined : byExternalId);
-      if (existing === undefined) throw error;
-      refuseForeign(existing, oktaId, userName);
-      await this.target.updateUser(existing.id, oktaId, { attributes, before: existing.attributes, after: attributes, active: true });
-      this.warnings.push(`${userName} already existed in Command; linked to it and updated it`);
-      return existing.id;
-    }
-  }
-
   /** Deactivate the Command user a recreate replaces; one already gone needs nothing. */
   private async retire(scimId: string): Promise<void> {
     try {
       await this.target.setUserActive(scimId, false);
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 404) throw error;
-    }
-  }
-
-  /**
-   * Create a group with the first chunk of its planned members that are in Command, or adopt the
-   * one Command already holds: from a run that stopped before recording its create (marked
-   * pending), or from Okta's own provisioning (found on 409, or looked up first with
-   * `lookupGroupsBeforeCreate`). A group with this Okta id is adopted; so is one with the same
-   * name and no other Okta id. Duplicates are never made. No member of an adopted group is
-   * taken for granted: its members are all added by PATCH.
-   */
-  private async createOrAdoptGroup(oktaGroupId: string, displayName: string): Promise<{ id: string; members: MemberRef[] }> {
-    const adopt = async (group: RemoteGroup): Promise<string> => {
-      if (group.displayName !== displayName) await this.target.renameGroup(group.id, displayName);
-      if (group.externalId !== oktaGroupId) this.warnings.push(`group ${displayName} already existed in Command; linked to it`);
-      return group.id;
-    };
-    const lookup = async (): Promise<RemoteGroup | undefined> => {
-      const linked = await this.target.findGroupByExternalId(oktaGroupId);
-      if (linked !== undefined) return linked;
-      const named = await this.target.findGroupByName(displayName);
-      if (named !== undefined && named.externalId !== undefined && named.externalId !== "" && named.externalId !== oktaGroupId) {
-        throw new RemoteError({
-          side: "command",
-          method: "POST",
-          url: "/Groups",
-          status: 409,
-          detail: `a group named "${displayName}" already exists in Command for another source (externalId ${named.externalId}); rename one of them`,
-        });
-      }
-      return named;
-    };
-    if (this.pending.groups.has(oktaGroupId) || this.options.lookupGroupsBeforeCreate) {
-      const existing = await lookup();
-      if (existing !== undefined) return { id: await adopt(existing), members: [] };
-    }
-    try {
-      return await this.sendCreate("group", oktaGroupId, () => this.postGroup(oktaGroupId, displayName));
-    } catch (error) {
-      if (!(error instanceof RemoteError) || error.status !== 409) throw error;
-      const raced = await lookup();
-      if (raced === undefined) throw error;
-      return { id: await adopt(raced), members: [] };
     }
   }
 
@@ -530,22 +405,8 @@ class ApplyRun {
     let status: ApplyResult["status"] = "succeeded";
     if (this.failed.length > 0 || this.fatal !== undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
     if (this.options.signal?.aborted && this.fatal === undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
-    const warnings = this.adopted > 0 ? [`linked ${this.adopted} users that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
+    const adopted = this.creates.adopted;
+    const warnings = adopted > 0 ? [`linked ${adopted} users that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
     return { status, applied: this.applied, failed: this.failed, warnings, fatal: this.fatal };
   }
-}
-
-/**
- * A Command user whose externalId names another source is someone else's record: taking it over
- * could hand one person's access to another, so it is refused, never guessed.
- */
-function refuseForeign(existing: { externalId: string | undefined; userName: string }, oktaId: string, userName: string): void {
-  if (existing.externalId === undefined || existing.externalId === "" || existing.externalId === oktaId) return;
-  throw new RemoteError({
-    side: "command",
-    method: "POST",
-    url: "/Users",
-    status: 409,
-    detail: `${userName} already exists in Command as ${existing.userName}, linked to another source (externalId ${existing.externalId}); resolve it in Command, then rerun`,
-  });
 }
