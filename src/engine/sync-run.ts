@@ -130,7 +130,7 @@ export async function runPlan(config: Config, reporter: Reporter, options: PlanO
   let client: CommandClient | undefined;
   try {
     const snapshot = store.load();
-    const result = await compute(config, store, snapshot, reporter, { ...options, incremental: false }, () => (client ??= openCommand(config, reporter, options.signal)));
+    const result = await compute(config, store, snapshot, reporter, options, () => (client ??= openCommand(config, reporter, options.signal)));
     const suspect = result.scoped ? undefined : suspectPull(result.desired, result.refreshed ?? snapshot, config.safety.minPullFraction);
     const warnings = suspect === undefined ? result.plan.warnings : [...result.plan.warnings, `sync would refuse this: ${suspect}`];
     return { plan: { ...result.plan, warnings }, snapshot, fingerprint: snapshotFingerprint(snapshot), drift: result.drift, pullSummary: result.pullSummary };

@@ -52,6 +52,18 @@ describe("sync --incremental", () => {
     expect(quiet.command).toBe(0);
   });
 
+  it("--dry-run reads incrementally too, and writes nothing: not Command, not the cache", async () => {
+    updateProfile(sandbox.org, listAssignedUsers(sandbox.org)[5]!.user.id, { title: "Seen by the dry run" });
+    const dry = await sync("--incremental", "--dry-run");
+    expect(dry.body.pull).toMatchObject({ mode: "incremental", usersReread: 1 });
+    expect(dry.body.summary.updateUser).toBe(1);
+    expect(dry.command).toBe(0);
+    // The cache was not moved on: the real run reads the same event again and applies it.
+    const real = await sync("--incremental");
+    expect(real.body.pull).toMatchObject({ mode: "incremental", usersReread: 1 });
+    expect(real.body.summary.updateUser).toBe(1);
+  });
+
   it("applies what the log names: a profile change, a deactivation, an unassignment, a new member", async () => {
     const [a, b, c, d] = listAssignedUsers(sandbox.org).filter((x) => x.user.status === "ACTIVE");
     updateProfile(sandbox.org, a!.user.id, { title: "Incrementally Promoted" });
