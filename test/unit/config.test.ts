@@ -94,35 +94,40 @@ function expectNoSecrets(messages: readonly string[]): void {
   for (const message of messages) for (const secret of SECRETS) expect(message).not.toContain(secret);
 }
 
+/** Every default, as the smallest configuration (ENV) gets them, with the state file at `statePath`. */
+function defaults(statePath: string): Config {
+  return {
+    okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
+    command: {
+      scimUrl: "https://api.command.verkada.com/scim",
+      token: COMMAND_TOKEN,
+      requestsPerMinute: 300,
+      concurrency: 4,
+      updateMethod: "put",
+      membersPerRequest: 100,
+      timeoutMs: 30000,
+      domains: [],
+    },
+    groups: { push: [], onRemove: "keep" },
+    users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
+    sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
+    safety: {
+      maxDeactivations: { kind: "percent", value: 10 },
+      maxGroupDeletes: { kind: "percent", value: 25 },
+      maxMemberRemovals: { kind: "percent", value: 25 },
+      minPullFraction: 0.5,
+    },
+    retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
+    state: { path: statePath, retentionMs: 90 * DAY },
+    attributes: [],
+  };
+}
+
 describe("defaults", () => {
   it("fills every default from the smallest configuration", () => {
     const { config, warnings } = load({ env: ENV });
     expect(warnings).toEqual([]);
-    expect(config).toEqual({
-      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
-      command: {
-        scimUrl: "https://api.command.verkada.com/scim",
-        token: COMMAND_TOKEN,
-        requestsPerMinute: 300,
-        concurrency: 4,
-        updateMethod: "put",
-        membersPerRequest: 100,
-        timeoutMs: 30000,
-        domains: [],
-      },
-      groups: { push: [], onRemove: "keep" },
-      users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
-      sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
-      safety: {
-        maxDeactivations: { kind: "percent", value: 10 },
-        maxGroupDeletes: { kind: "percent", value: 25 },
-        maxMemberRemovals: { kind: "percent", value: 25 },
-        minPullFraction: 0.5,
-      },
-      retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
-      state: { path: `${CWD}/okta-command-sync.db`, retentionMs: 90 * DAY },
-      attributes: [],
-    } satisfies Config);
+    expect(config).toEqual(defaults(`${CWD}/okta-command-sync.db`));
   });
 
   it("defaults the OAuth scopes and leaves keyId unset for a PEM key", () => {
@@ -1061,29 +1066,11 @@ describe("config.example.yaml", () => {
       env: { OKTA_API_TOKEN: OKTA_TOKEN, COMMAND_SCIM_TOKEN: COMMAND_TOKEN },
     });
     expect(warnings).toEqual([]);
+    // The example file spells out the defaults, plus a push list and one attribute.
+    const defaultsHere = defaults(join(REPO, "okta-command-sync.db"));
     expect(config).toEqual({
-      okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
-      command: {
-        scimUrl: "https://api.command.verkada.com/scim",
-        token: COMMAND_TOKEN,
-        requestsPerMinute: 300,
-        concurrency: 4,
-        updateMethod: "put",
-        membersPerRequest: 100,
-        timeoutMs: 30000,
-        domains: [],
-      },
-      groups: { push: ["Engineering", "00g1abcd"], onRemove: "keep" },
-      users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
-      sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
-      safety: {
-        maxDeactivations: { kind: "percent", value: 10 },
-        maxGroupDeletes: { kind: "percent", value: 25 },
-        maxMemberRemovals: { kind: "percent", value: 25 },
-        minPullFraction: 0.5,
-      },
-      retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
-      state: { path: join(REPO, "okta-command-sync.db"), retentionMs: 90 * DAY },
+      ...defaultsHere,
+      groups: { ...defaultsHere.groups, push: ["Engineering", "00g1abcd"] },
       attributes: [
         { okta: "user.department", externalName: "department", externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" },
       ],
