@@ -42,10 +42,24 @@ export interface DesiredGroup {
   members: readonly string[];
 }
 
+/**
+ * An Okta user assigned to the app who cannot be pushed (bad data, a userName another Okta user
+ * holds, excluded by config). Held, never deactivated: its Command user stays exactly as it is.
+ */
+export interface SkippedUser {
+  oktaId: string;
+  /** The Okta login, for messages. */
+  login: string;
+  /** Why it cannot be pushed, one phrase. */
+  reason: string;
+}
+
 /** What Okta says Command should hold. Only produced by a pull that read every page. */
 export interface DesiredState {
   users: readonly DesiredUser[];
   groups: readonly DesiredGroup[];
+  /** Assigned users that are held as they are in Command (see SkippedUser). */
+  skipped?: readonly SkippedUser[];
   /** Problems found while pulling that did not stop the pull (shown to the user). */
   warnings: readonly string[];
 }
@@ -138,6 +152,8 @@ export type Summary = Record<OperationType, number>;
 export interface Plan {
   operations: readonly Operation[];
   warnings: readonly string[];
+  /** Users held as they are in Command: neither updated, deactivated nor moved between groups. */
+  skipped?: readonly SkippedUser[];
 }
 
 export function emptySummary(): Summary {
