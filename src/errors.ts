@@ -69,6 +69,17 @@ export class RemoteError extends SyncError {
   }
 }
 
+/**
+ * Command said, in SCIM, that the resource a request named does not exist: a SCIM error body
+ * with 404, or a SCIM 404 to a GET of the same resource. Any other 404 is a plain RemoteError.
+ */
+export class GoneError extends RemoteError {
+  constructor(init: { side: Side; method: string; url: string; detail?: string | undefined }) {
+    super({ ...init, status: 404 });
+    this.name = "GoneError";
+  }
+}
+
 /** The request never got an HTTP answer: refused, reset, timed out, DNS failure. */
 export class NetworkError extends SyncError {
   readonly side: Side;
@@ -82,8 +93,8 @@ export class NetworkError extends SyncError {
 
 /** A response arrived but its body is not what the API promises. */
 export class ProtocolError extends SyncError {
-  constructor(message: string, cause?: unknown) {
-    super("remote", message, { cause });
+  constructor(message: string, cause?: unknown, hint?: string) {
+    super("remote", message, hint === undefined ? { cause } : { cause, hint });
     this.name = "ProtocolError";
   }
 }

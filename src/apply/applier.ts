@@ -8,12 +8,15 @@
  * A normal run reads nothing from Command: one request per user create, update, deactivation or
  * reactivation, one POST per new group (carrying its first members), and member add/remove
  * PATCHes chunked per group. The snapshot proves a create is new, except for creates a run sent
- * without living to record their answer: those are marked pending (all of a phase in one
- * transaction) before they are sent, and a create still marked when a run starts is looked up
+ * without living to record their answer: those are marked pending (a few at a time, just ahead
+ * of the sends) before they are sent, and a create still marked when a run starts is looked up
  * first and adopted if Command has it.
+ *
+ * Nothing is taken as done unless Command confirmed it (the SCIM client checks every answer);
+ * a resource counts as gone only when Command said so in SCIM (GoneError).
  */
 import pLimit from "p-limit";
-import { errorMessage, RemoteError, SyncError } from "../errors.js";
+import { errorMessage, GoneError, RemoteError, SyncError } from "../errors.js";
 import {
   emptySummary,
   type MemberRef,
@@ -112,6 +115,8 @@ class ApplyRun {
   private readonly addsOfNewGroups = new Map<string, AddMembers>();
   /** Members each new group was created with, by group then user Okta id. */
   private readonly inlined = new Map<string, Set<string>>();
+  /** Command ids of users held as they are (plan.skipped): never removed from a group. */
+  private readonly heldScimIds: string[];
 
   constructor(
     plan: Plan,
@@ -124,6 +129,10 @@ class ApplyRun {
     this.total = plan.operations.length;
     for (const user of snapshot.users) this.userScimIds.set(user.oktaId, user.scimId);
     for (const group of snapshot.groups) this.groupScimIds.set(group.oktaId, group.scimId);
+    this.heldScimIds = (plan.skipped ?? []).flatMap((user) => {
+      const scimId = this.userScimIds.get(user.oktaId);
+      return scimId === undefined ? [] : [scimId];
+    });
     this.creates = new Creates(target, store, options, (warning) => this.warnings.push(warning));
     const created = new Set(plan.operations.flatMap((op) => (op.type === "createGroup" ? [op.oktaGroupId] : [])));
     for (const op of plan.operations) {
@@ -136,23 +145,25 @@ class ApplyRun {
   }
 
   /**
-   * One phase of single operations. Its creates are marked pending in one transaction before
-   * any is sent; afterwards the marks of creates never sent (skipped, or stopped before their
-   * POST) are dropped in one transaction, unless an earlier run had left them.
+   * One phase of single operations. Its creates are marked pending a few at a time (at most
+   * `concurrency` past the ones sent) before they are sent; afterwards the marks of creates
+   * never sent (skipped, or stopped before their POST) are dropped, unless an earlier run had
+   * left them.
    */
   async phase(entries: Entry[]): Promise<void> {
-    const marked = this.stopped() ? [] : this.creates.mark(entries.map((entry) => entry.operation));
+    const marks = this.creates.window(entries.map((entry) => entry.operation), this.options.concurrency);
     // A fixed set of workers takes the operations in turn: a promise per operation up front would
     // hold 80,000 of them for a first sync of a large org.
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
         const entry = entries[next++]!;
+        if (!this.stopped()) marks.ensure(entry.operation);
         await this.single(entry.operation, entry.index);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, entries.length)) }, worker));
-    this.creates.clearUnsent(marked);
+    this.creates.clearUnsent(marks.marked);
   }
 
   async single(op: Operation, index: number): Promise<void> {
@@ -205,8 +216,8 @@ class ApplyRun {
       try {
         await this.limit(() => (op.type === "addMembers" ? this.target.addMembers(groupId, ids) : this.target.removeMembers(groupId, ids)));
       } catch (error) {
-        if (error instanceof RemoteError && error.status === 404) {
-          this.forgetGroup(op.oktaGroupId, `group ${op.displayName} no longer exists in Command; it will be created again next run`);
+        if (error instanceof GoneError) {
+          this.forgetGroup(op.oktaGroupId, `group ${op.displayName} no longer exists in Command; it will be created again next run, with its whole membership`);
           errors.push("group not found in Command");
           break;
         }
@@ -260,7 +271,10 @@ class ApplyRun {
         return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
       }
       case "createGroup": {
-        const { id, members } = await this.creates.group(op.oktaGroupId, op.displayName, () => this.postGroup(op.oktaGroupId, op.displayName));
+        const created = await this.creates.group(op.oktaGroupId, op.displayName, () => this.postGroup(op.oktaGroupId, op.displayName));
+        const { id } = created;
+        // An adopted group's membership is made exact first: members Okta does not list go now.
+        const members = created.adopted ? await this.reconcileAdopted(op.oktaGroupId, op.displayName, id) : created.members;
         this.groupScimIds.set(op.oktaGroupId, id);
         const memberIds = members.map((m) => m.oktaId);
         // The link and the members it was created with are committed together.
@@ -295,8 +309,38 @@ class ApplyRun {
     try {
       await this.target.setUserActive(scimId, false);
     } catch (error) {
-      if (!(error instanceof RemoteError) || error.status !== 404) throw error;
+      if (!(error instanceof GoneError)) throw error;
     }
+  }
+
+  /**
+   * A group that already existed in Command (an earlier run's create, Okta's own provisioning, or
+   * one re-adopted after it went missing) holds whatever members it holds: read them, remove
+   * those Okta does not list (held users stay), and return the planned members already there,
+   * which need no PATCH.
+   */
+  private async reconcileAdopted(oktaGroupId: string, displayName: string, id: string): Promise<MemberRef[]> {
+    const remote = await this.target.getGroup(id);
+    if (remote === undefined) throw new GoneError({ side: "command", method: "GET", url: `/Groups/${id}`, detail: `group ${displayName} vanished while it was adopted` });
+    const planned = this.addsOfNewGroups.get(oktaGroupId)?.members ?? [];
+    const present = new Set(remote.memberIds);
+    const keep = new Set(this.heldScimIds);
+    const already: MemberRef[] = [];
+    for (const member of planned) {
+      const scimId = this.userScimIds.get(member.oktaId);
+      if (scimId === undefined) continue;
+      keep.add(scimId);
+      if (present.has(scimId)) already.push(member);
+    }
+    const extra = [...present].filter((scimId) => !keep.has(scimId));
+    const chunk = Math.max(1, this.options.membersPerRequest);
+    for (let start = 0; start < extra.length; start += chunk) await this.target.removeMembers(id, extra.slice(start, start + chunk));
+    if (extra.length > 0) {
+      this.applied.removeMembers += extra.length;
+      this.succeededUnits += extra.length;
+      this.warnings.push(`group ${displayName} already existed in Command with ${extra.length} member(s) Okta does not list there; removed them`);
+    }
+    return already;
   }
 
   /**
@@ -329,7 +373,7 @@ class ApplyRun {
   }
 
   private onError(op: Operation, index: number, error: unknown): void {
-    if (error instanceof RemoteError && error.status === 404 && op.type !== "createUser" && op.type !== "createGroup") {
+    if (error instanceof GoneError && op.type !== "createUser" && op.type !== "createGroup") {
       this.vanished(op, index);
       return;
     }
@@ -346,9 +390,11 @@ class ApplyRun {
         this.finish(op, index, "skipped", "user not found in Command");
         return;
       case "deactivateUser":
-        // Gone is as good as deactivated; nothing is left to deactivate.
+        // Command said it has no such user: nothing is left that could sign in, so this is done.
         this.forgetUser(op.oktaId, `${op.userName} no longer exists in Command; nothing to deactivate`);
-        this.finish(op, index, "skipped", "user not found in Command");
+        this.finish(op, index, "succeeded");
+        this.applied.deactivateUser += 1;
+        this.succeededUnits += 1;
         return;
       case "updateGroup":
       case "deleteGroup":

@@ -16,6 +16,13 @@ export interface Marked {
   oktaId: string;
 }
 
+export interface MarkWindow {
+  /** Every create marked so far. */
+  readonly marked: Marked[];
+  /** Called before an operation is sent: marks it (and the next few creates) when it is a create not yet marked. */
+  ensure(op: Operation): void;
+}
+
 export interface CreateOptions {
   runId: string;
   /** Look every user up by userName before creating it (the snapshot is empty, Command is not). */
@@ -49,18 +56,42 @@ export class Creates {
     this.pending = store.pendingCreates();
   }
 
-  /** Mark the creates among `operations` pending, in one transaction per kind. */
-  mark(operations: readonly Operation[]): Marked[] {
-    const marked: Marked[] = [];
+  /**
+   * Marks for the creates among `operations`, taken in order: `ensure(i)` marks pending, in one
+   * transaction, the creates from the i-th on up to `ahead` of them whenever the i-th is not
+   * marked yet. So marks run at most `ahead` creates past what was sent, and a run that dies
+   * leaves at most that many (plus those in flight) to look up first.
+   */
+  window(operations: readonly Operation[], ahead: number): MarkWindow {
+    const creates: Marked[] = [];
     for (const op of operations) {
-      if (op.type === "createUser") marked.push({ kind: "user", oktaId: op.oktaId });
-      if (op.type === "createGroup") marked.push({ kind: "group", oktaId: op.oktaGroupId });
+      if (op.type === "createUser") creates.push({ kind: "user", oktaId: op.oktaId });
+      if (op.type === "createGroup") creates.push({ kind: "group", oktaId: op.oktaGroupId });
     }
-    for (const kind of ["user", "group"] as const) {
-      const ids = marked.filter((c) => c.kind === kind).map((c) => c.oktaId);
-      if (ids.length > 0) this.store.markPendingCreates(kind, ids, this.options.runId);
-    }
-    return marked;
+    const positions = new Map(creates.map((c, i) => [`${c.kind}:${c.oktaId}`, i]));
+    const marked: Marked[] = [];
+    let through = 0;
+    return {
+      marked,
+      ensure: (op: Operation) => {
+        const key = op.type === "createUser" ? `user:${op.oktaId}` : op.type === "createGroup" ? `group:${op.oktaGroupId}` : undefined;
+        const at = key === undefined ? undefined : positions.get(key);
+        if (at === undefined || at < through) return;
+        const batch = creates.slice(at, at + Math.max(1, ahead));
+        through = at + batch.length;
+        this.markNow(batch);
+        marked.push(...batch);
+      },
+    };
+  }
+
+  private markNow(batch: readonly Marked[]): void {
+    this.store.transaction(() => {
+      for (const kind of ["user", "group"] as const) {
+        const ids = batch.filter((c) => c.kind === kind).map((c) => c.oktaId);
+        if (ids.length > 0) this.store.markPendingCreates(kind, ids, this.options.runId);
+      }
+    });
   }
 
   /** Drop the marks of creates never sent (skipped, or stopped before their POST), unless an earlier run had left them. */
@@ -133,9 +164,13 @@ export class Creates {
    * pending), or from Okta's own provisioning (found on 409, or looked up first with
    * `lookupGroupsBeforeCreate`). A group with this Okta id is adopted; so is one with the same
    * name and no other Okta id. Duplicates are never made. No member of an adopted group is
-   * taken for granted: its members are all added by PATCH.
+   * taken for granted: `adopted` tells the caller to reconcile its whole membership.
    */
-  async group<M>(oktaGroupId: string, displayName: string, post: () => Promise<{ id: string; members: M[] }>): Promise<{ id: string; members: M[] }> {
+  async group<M>(
+    oktaGroupId: string,
+    displayName: string,
+    post: () => Promise<{ id: string; members: M[] }>,
+  ): Promise<{ id: string; members: M[]; adopted: boolean }> {
     const adopt = async (group: RemoteGroup): Promise<string> => {
       if (group.displayName !== displayName) await this.target.renameGroup(group.id, displayName);
       if (group.externalId !== oktaGroupId) this.warn(`group ${displayName} already existed in Command; linked to it`);
@@ -158,15 +193,15 @@ export class Creates {
     };
     if (this.pending.groups.has(oktaGroupId) || this.options.lookupGroupsBeforeCreate) {
       const existing = await lookup();
-      if (existing !== undefined) return { id: await adopt(existing), members: [] };
+      if (existing !== undefined) return { id: await adopt(existing), members: [], adopted: true };
     }
     try {
-      return await this.sendCreate("group", oktaGroupId, post);
+      return { ...(await this.sendCreate("group", oktaGroupId, post)), adopted: false };
     } catch (error) {
       if (!(error instanceof RemoteError) || error.status !== 409) throw error;
       const raced = await lookup();
       if (raced === undefined) throw error;
-      return { id: await adopt(raced), members: [] };
+      return { id: await adopt(raced), members: [], adopted: true };
     }
   }
 }

@@ -64,6 +64,8 @@ export interface ScimLookups {
   findGroupByExternalId(externalId: string): Promise<RemoteGroup | undefined>;
   /** A group with this displayName (case-insensitive). */
   findGroupByName(displayName: string): Promise<RemoteGroup | undefined>;
+  /** GET /Groups/{id} with its members; undefined when Command says there is no such group. */
+  getGroup(id: string): Promise<RemoteGroup | undefined>;
 }
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "refused" | "interrupted";

@@ -248,6 +248,20 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
 
     const fault = faults.pick(method, [path, url.pathname]);
+    if (fault?.stall !== undefined) {
+      const status = answered(fault.status ?? 200);
+      entry.status = status;
+      res.writeHead(status, { "Content-Type": "application/scim+json", ...fault.headers });
+      res.write(fault.stall);
+      return;
+    }
+    if (fault?.rewrite !== undefined) {
+      const real = answer(req, raw, url, segments);
+      const status = answered(fault.status ?? real.status);
+      entry.status = status;
+      send(res, { ...real, status, body: fault.rewrite(real.body) });
+      return;
+    }
     // afterApply: the change is made first and the answer is held (or lost) afterwards, as when a
     // client dies or a connection drops after the server committed.
     const appliedFirst = fault?.afterApply === true ? answer(req, raw, url, segments) : undefined;

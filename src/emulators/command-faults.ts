@@ -30,6 +30,16 @@ export interface FaultSpec {
    * that succeeded but whose answer was lost.
    */
   afterApply?: boolean;
+  /**
+   * Process the request and answer with its real status, but with this body instead of the real
+   * one (e.g. a 201 carrying another user's record); with `status`, that status too.
+   */
+  rewrite?: (body: unknown) => unknown;
+  /**
+   * Send the status (default 200) and headers and this start of a body, then nothing more: the
+   * connection stays open until the client gives up (or the emulator closes).
+   */
+  stall?: string;
 }
 
 export interface FaultHandle {

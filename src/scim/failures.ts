@@ -3,15 +3,31 @@
  * RemoteError, transport failures into NetworkError. Everything shown is stripped of the token.
  */
 import { NetworkError, RemoteError } from "../errors.js";
+import { ERROR_SCHEMA } from "../model.js";
 
 /** A RemoteError that keeps what a retry policy needs from the response. */
 export class ScimRemoteError extends RemoteError {
   /** The raw `Retry-After` header, when the response had one. */
   readonly retryAfter: string | undefined;
+  /** The body was a SCIM error (RFC 7644 3.12): Command itself answered, not a proxy or a web server. */
+  readonly scim: boolean;
 
-  constructor(init: ConstructorParameters<typeof RemoteError>[0] & { retryAfter?: string | undefined }) {
+  constructor(init: ConstructorParameters<typeof RemoteError>[0] & { retryAfter?: string | undefined; scim?: boolean }) {
     super(init);
     this.retryAfter = init.retryAfter;
+    this.scim = init.scim ?? false;
+  }
+}
+
+/** Whether a body is a SCIM error: JSON whose `schemas` names the SCIM Error message. */
+export function isScimErrorBody(text: string): boolean {
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
+    const schemas = (json as { schemas?: unknown }).schemas;
+    return Array.isArray(schemas) && schemas.includes(ERROR_SCHEMA);
+  } catch {
+    return false;
   }
 }
 
@@ -106,6 +122,7 @@ export function remoteError(init: {
     detail: detail === undefined ? undefined : redact(detail, init.secrets),
     code: code === undefined ? undefined : redact(code, init.secrets),
     retryAfter: init.retryAfter,
+    scim: isScimErrorBody(init.body),
     ...(hint === undefined ? {} : { hint }),
   });
 }

@@ -7,7 +7,7 @@ import type { RemoteGroup, RemoteUser, ScimLookups, ScimTarget } from "../apply/
 import { filterLiteral } from "./attribute-path.js";
 import { isFilterRefusal, type ScimClient } from "./client.js";
 
-type Lister = Pick<ScimClient, "listUsers" | "listGroups">;
+type Lister = Pick<ScimClient, "listUsers" | "listGroups" | "getGroup">;
 
 async function first<T>(items: AsyncIterable<T>, match: (item: T) => boolean): Promise<T | undefined> {
   for await (const item of items) if (match(item)) return item;
