@@ -166,6 +166,14 @@ export function scimEndpointOf(method: string, segments: readonly string[] | und
 }
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+function decodedQuery(url: URL): string {
+  try {
+    return decodeURIComponent(url.search.replace(/\+/g, " "));
+  } catch {
+    return url.search;
+  }
+}
+
 export async function startCommandEmulator(options: CommandEmulatorOptions = {}): Promise<CommandEmulator> {
   let token = options.token ?? "command-emulator-token";
   const basePath = `/${(options.basePath ?? "/scim").replace(/^\/+|\/+$/g, "")}`;
@@ -247,7 +255,7 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
     const endpoint = scimEndpointOf(method, segments, url.pathname);
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
 
-    const fault = faults.pick(method, [path, url.pathname]);
+    const fault = faults.pick(method, [path, url.pathname], decodedQuery(url));
     if (fault?.stall !== undefined) {
       const status = answered(fault.status ?? 200);
       entry.status = status;

@@ -8,6 +8,8 @@ export interface FaultMatch {
    * compared case-insensitively; any path when absent.
    */
   pathPrefix?: string;
+  /** A piece of the decoded query string (`filter=userName eq "a\\"b"`), case-sensitive; any query when absent. */
+  queryIncludes?: string;
 }
 
 export interface FaultSpec {
@@ -80,7 +82,7 @@ export class FaultInjector {
   }
 
   /** Counts the request against every matching fault; returns the first that fires. */
-  pick(method: string, paths: readonly string[]): FaultSpec | undefined {
+  pick(method: string, paths: readonly string[], query = ""): FaultSpec | undefined {
     const lowered = paths.map((p) => p.toLowerCase());
     let chosen: FaultSpec | undefined;
     for (const fault of this.faults) {
@@ -88,6 +90,7 @@ export class FaultInjector {
       if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) continue;
       const prefix = match.pathPrefix?.toLowerCase();
       if (prefix !== undefined && !lowered.some((p) => p.startsWith(prefix))) continue;
+      if (match.queryIncludes !== undefined && !query.includes(match.queryIncludes)) continue;
       fault.seen++;
       if (chosen === undefined && fault.seen >= nth && fault.fired < times) {
         fault.fired++;
