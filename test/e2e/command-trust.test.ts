@@ -188,3 +188,29 @@ describe("a 2xx counts only when it is the resource written", () => {
     expect(sandbox.command.getUser(otherRecord.id)!.active).toBe(true);
   });
 });
+
+describe("every run ends", () => {
+  it("Command sends headers and the start of a body, then stalls: the run fails at the deadline and the process exits", async () => {
+    const { userId } = memberOfFirstGroup();
+    dir = workdir({
+      groups: { push: sandbox.groupNames },
+      state: { path: "./state.db" },
+      safety: { maxDeactivations: "100%" },
+      command: { timeoutMs: 1500 },
+      retry: { maxAttempts: 1 },
+    });
+    // A state of its own with short deadlines; Command already holds everyone, so nothing is created.
+    const first = await sync();
+    expect(first.code, first.stderr).toBe(0);
+    setUserStatus(sandbox.org, userId, "DEPROVISIONED");
+    const stall = sandbox.command.injectFault({ match: { method: "PATCH", pathPrefix: "/Users" }, times: Infinity, stall: '{"schemas":[' });
+
+    const result = await runCli(["sync", "--json"], { env, cwd: dir, timeoutMs: 120_000 });
+    // It ended by itself (a kill by the harness would leave no exit code).
+    expect(result.code).toBe(1);
+    expect(stall.fired).toBeGreaterThan(0);
+    const body = JSON.parse(result.stdout);
+    expect(body.failed.find((f: { type: string }) => f.type === "deactivateUser").error).toMatch(/no complete response within 1\.5s/);
+    expect(commandUser(userId)!.active).toBe(true);
+  });
+});
