@@ -115,12 +115,16 @@ class ApplyRun {
   private readonly addsOfNewGroups = new Map<string, AddMembers>();
   /** Members each new group was created with, by group then user Okta id. */
   private readonly inlined = new Map<string, Set<string>>();
+  /** Users whose removal from a group did not go through: not deactivated this run. */
+  private readonly unsettled = new Set<string>();
+  /** Users whose reactivation did not go through: not added to groups this run. */
+  private readonly notReactivated = new Set<string>();
   /** Command ids of users held as they are (plan.skipped): never removed from a group. */
   private readonly heldScimIds: string[];
 
   constructor(
     plan: Plan,
-    snapshot: Snapshot,
+    private readonly snapshot: Snapshot,
     private readonly target: ApplyTarget,
     private readonly store: SnapshotStore,
     private readonly options: ApplyOptions,
@@ -198,12 +202,23 @@ class ApplyRun {
     const members = inlined === undefined ? op.members : op.members.filter((m) => !inlined.has(m.oktaId));
     const already = op.members.length - members.length;
     if (members.length === 0) return this.finish(op, index, "succeeded");
-    if (this.stopped() && already === 0) return this.finish(op, index, "skipped", this.stopReason());
+    if (this.stopped() && already === 0) {
+      if (op.type === "removeMembers") for (const m of members) this.unsettled.add(m.oktaId);
+      return this.finish(op, index, "skipped", this.stopReason());
+    }
     const groupId = this.groupScimIds.get(op.oktaGroupId);
     if (groupId === undefined) return this.finish(op, index, "skipped", `group ${op.displayName} is not in Command yet`);
     const ready: MemberRef[] = [];
     const missing: MemberRef[] = [];
-    for (const member of members) (this.userScimIds.has(member.oktaId) ? ready : missing).push(member);
+    const inactive: MemberRef[] = [];
+    for (const member of members) {
+      if (!this.userScimIds.has(member.oktaId)) missing.push(member);
+      // Command refuses to change a deactivated user's groups: one whose reactivation failed waits.
+      else if (op.type === "addMembers" && this.notReactivated.has(member.oktaId)) inactive.push(member);
+      else ready.push(member);
+    }
+    const removed = new Set<string>();
+    let gone = false;
     let done = already;
     const errors: string[] = [];
     for (let start = 0; start < ready.length; start += this.options.membersPerRequest) {
@@ -219,6 +234,7 @@ class ApplyRun {
         if (error instanceof GoneError) {
           this.forgetGroup(op.oktaGroupId, `group ${op.displayName} no longer exists in Command; it will be created again next run, with its whole membership`);
           errors.push("group not found in Command");
+          gone = true;
           break;
         }
         if (this.isFatal(error)) {
@@ -233,12 +249,20 @@ class ApplyRun {
         if (op.type === "addMembers") this.store.addGroupMembers(op.oktaGroupId, oktaIds);
         else this.store.removeGroupMembers(op.oktaGroupId, oktaIds);
       });
+      for (const oktaId of oktaIds) removed.add(oktaId);
       done += chunk.length;
       this.applied[op.type] += chunk.length;
       this.succeededUnits += chunk.length;
     }
+    if (op.type === "removeMembers" && !gone) {
+      // A member still in the group in Command must not be deactivated this run.
+      for (const member of ready) if (!removed.has(member.oktaId)) this.unsettled.add(member.oktaId);
+    }
     if (missing.length > 0 && op.type === "addMembers") {
       errors.push(`${missing.length} member(s) not in Command yet: ${missing.map((m) => m.userName).join(", ")}`);
+    }
+    if (inactive.length > 0) {
+      errors.push(`${inactive.length} member(s) not reactivated in Command, so not added: ${inactive.map((m) => m.userName).join(", ")}`);
     }
     if (missing.length > 0 && op.type === "removeMembers") {
       // Users without a link are not in Command, so they are not members there either.
@@ -252,12 +276,23 @@ class ApplyRun {
   private async execute(op: Operation, index: number): Promise<void> {
     switch (op.type) {
       case "createUser": {
-        if (op.replaces !== undefined) await this.retire(op.replaces.scimId);
+        // Command cannot change a deactivated user's groups: the replaced user leaves its groups
+        // first, and the new one joins them once it exists.
+        const groups = op.replaces === undefined ? [] : this.groupsOf(op.oktaId);
+        if (op.replaces !== undefined) await this.retire(op.replaces.scimId, groups);
         const id = await this.creates.user(op.oktaId, op.userName, op.after, op.replaces?.scimId);
         this.userScimIds.set(op.oktaId, id);
-        return this.commit(op, index, () =>
-          this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }),
-        );
+        this.commit(op, index, () => this.store.saveUser({ oktaId: op.oktaId, scimId: id, userName: op.userName, attributes: op.after, active: true }));
+        for (const group of groups) {
+          try {
+            await this.target.addMembers(group.scimId, [id]);
+          } catch (error) {
+            // Not a member in Command yet: the snapshot says so, and the next run adds it.
+            this.store.transaction(() => this.store.removeGroupMembers(group.oktaId, [op.oktaId]));
+            this.warnings.push(`${op.userName} was not added back to group ${group.displayName}: ${errorMessage(error)}; the next run adds it`);
+          }
+        }
+        return;
       }
       case "updateUser":
         await this.target.updateUser(op.scimId, op.oktaId, { attributes: op.attributes, before: op.before, after: op.after, active: op.active });
@@ -267,6 +302,12 @@ class ApplyRun {
       case "deactivateUser":
       case "reactivateUser": {
         const active = op.type === "reactivateUser";
+        if (!active && this.unsettled.has(op.oktaId)) {
+          throw new SyncError(
+            "remote",
+            "not deactivated: removing it from a group failed this run, and Command cannot change a deactivated user's groups; the next run tries both again",
+          );
+        }
         await this.target.setUserActive(op.scimId, active);
         return this.commit(op, index, () => this.store.setUserActive(op.oktaId, active));
       }
@@ -304,8 +345,23 @@ class ApplyRun {
     }
   }
 
-  /** Deactivate the Command user a recreate replaces; one already gone needs nothing. */
-  private async retire(scimId: string): Promise<void> {
+  /** The snapshot's groups an Okta user is a member of. */
+  private groupsOf(oktaId: string): { oktaId: string; scimId: string; displayName: string }[] {
+    return this.snapshot.groups.filter((g) => g.members.includes(oktaId));
+  }
+
+  /**
+   * Deactivate the Command user a recreate replaces, after taking it out of its groups (Command
+   * cannot change a deactivated user's memberships); one already gone needs nothing.
+   */
+  private async retire(scimId: string, groups: readonly { scimId: string }[]): Promise<void> {
+    for (const group of groups) {
+      try {
+        await this.target.removeMembers(group.scimId, [scimId]);
+      } catch (error) {
+        if (!(error instanceof GoneError)) throw error;
+      }
+    }
     try {
       await this.target.setUserActive(scimId, false);
     } catch (error) {
@@ -432,6 +488,7 @@ class ApplyRun {
   }
 
   private finish(op: Operation, index: number, outcome: OperationOutcome, error?: string): void {
+    if (op.type === "reactivateUser" && outcome !== "succeeded") this.notReactivated.add(op.oktaId);
     if (outcome === "failed") this.failed.push({ type: op.type, target: operationTarget(op), error: error ?? "failed" });
     this.store.transaction(() => this.record(op, index, outcome, error));
     this.progress(op);

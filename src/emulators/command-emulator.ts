@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from "../model.js";
 import { FaultInjector, type FaultHandle, type FaultSpec } from "./command-faults.js";
 import { GroupStore } from "./command-groups.js";
-import { SlidingWindowLimiter } from "./command-rate-limit.js";
+import { CommandLimiter } from "./command-rate-limit.js";
 import { type GroupRecord, type ScimMeta, StoreContext, type UserRecord } from "./command-records.js";
 import { type Reply, type RouteSettings, route } from "./command-routes.js";
 import { UserStore } from "./command-users.js";
@@ -36,14 +36,25 @@ export interface CommandEmulatorOptions {
   uniqueGroupNames?: boolean;
   /** Member ids that are no user: "reject" (default) answers 400 invalidValue; "ignore" drops them. */
   unknownMembers?: "reject" | "ignore";
+  /**
+   * Command's rule: a deactivated user's group memberships cannot be changed until the user is
+   * reactivated. "reject" (default) answers such a change with a SCIM 400; "allow" takes it.
+   */
+  inactiveMembers?: "reject" | "allow";
   /** PATCH answers 200 with the resource (default) or 204 without a body. */
   patchResponse?: "resource" | "noContent";
   /** A replace through a value filter matching nothing: "upsert" (default) adds it; "error" is RFC 400 noTarget. */
   patchNoTarget?: "upsert" | "error";
   /** "ignore" emulates Command's known issue: a changed userName does not take effect. Default "apply". */
   userNameChanges?: "apply" | "ignore";
-  /** Requests allowed per sliding 60 s window; over budget answers 429 with Retry-After. Default off. */
+  /**
+   * Command's rate limit: requests allowed per sliding 60 s window; over budget answers 429 with
+   * Retry-After, then 429 to everything for 5 s, and another 429 for more than 25 requests in
+   * the 5 s after that (see CommandLimiter). Default off.
+   */
   requestsPerMinute?: number;
+  /** A per-second limit on top (a gateway's); needs `requestsPerMinute`. Default none. */
+  requestsPerSecond?: number;
   /** Send Retry-After with 429s (default true). */
   retryAfterHeader?: boolean;
   /** The clock for rate limiting and meta timestamps (ms since epoch). Default Date.now. */
@@ -193,12 +204,16 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
     extensions: [ENTERPRISE_USER_SCHEMA],
     uniqueGroupNames: options.uniqueGroupNames ?? true,
     unknownMembers: options.unknownMembers ?? "reject",
+    inactiveMembers: options.inactiveMembers ?? "reject",
     patchNoTarget: options.patchNoTarget ?? "upsert",
     userNameChanges: options.userNameChanges ?? "apply",
   });
   const users = new UserStore(ctx);
   const groups = new GroupStore(ctx);
-  const limiter = options.requestsPerMinute === undefined ? undefined : new SlidingWindowLimiter(options.requestsPerMinute, 60_000, now);
+  const limiter =
+    options.requestsPerMinute === undefined
+      ? undefined
+      : new CommandLimiter({ requestsPerMinute: options.requestsPerMinute, requestsPerSecond: options.requestsPerSecond }, now);
   const faults = new FaultInjector();
   for (const spec of options.faults ?? []) faults.add(spec);
   const requests: RequestLogEntry[] = [];

@@ -33,6 +33,8 @@ export class GroupStore {
     const { attrs, memberIds } = validateGroupBody(body);
     this.assertGroupNameFree(attrs, undefined);
     const members = new Set(this.knownMembers(memberIds ?? []));
+    // Seeding (a chosen id) sets up a test's state; a client's POST obeys Command's rule.
+    if (id === undefined) this.assertActiveChanges(new Set(), members);
     const rec: GroupRecord = { ...this.ctx.fresh(id, this.ctx.groups), members: new Set() };
     rec.attrs = attrs;
     this.ctx.groups.set(rec.id, rec);
@@ -45,7 +47,9 @@ export class GroupStore {
   replaceGroup(id: string, body: unknown): GroupRecord {
     const rec = this.requireGroup(id);
     const { attrs, memberIds } = validateGroupBody(body);
-    return this.commitGroup(rec, attrs, new Set(this.knownMembers(memberIds ?? [])));
+    const members = new Set(this.knownMembers(memberIds ?? []));
+    this.assertActiveChanges(rec.members, members);
+    return this.commitGroup(rec, attrs, members);
   }
 
   patchGroup(id: string, ops: readonly PatchOperation[]): GroupRecord {
@@ -70,6 +74,7 @@ export class GroupStore {
     }
     const canonical = canonicalize(attrs, []);
     checkGroupAttributes(canonical);
+    this.assertActiveChanges(rec.members, members);
     return this.commitGroup(rec, canonical, members);
   }
 
@@ -127,6 +132,19 @@ export class GroupStore {
     checkGroupAttributes(attrs);
     const members = patch.memberIds === undefined ? new Set(rec.members) : new Set(this.knownMembers(patch.memberIds));
     return this.commitGroup(rec, attrs, members);
+  }
+
+  /** Verkada's rule: a deactivated user can neither join nor leave a group until reactivated. */
+  private assertActiveChanges(before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+    if (this.ctx.opts.inactiveMembers !== "reject") return;
+    const changed = [...after].filter((id) => !before.has(id)).concat([...before].filter((id) => !after.has(id)));
+    const inactive = changed.filter((id) => {
+      const user = this.ctx.users.get(id);
+      return user !== undefined && getCI(user.attrs, "active") === false;
+    });
+    if (inactive.length > 0) {
+      throw badRequest("invalidValue", `user ${inactive.join(", ")} is deactivated: its group memberships cannot be changed until it is reactivated`);
+    }
   }
 
   private commitGroup(rec: GroupRecord, attrs: Record<string, unknown>, members: Set<string>): GroupRecord {

@@ -28,3 +28,65 @@ export class SlidingWindowLimiter {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - t) / 1000)) };
   }
 }
+
+export interface CommandLimitRules {
+  /** Requests allowed per sliding 60 s window (Verkada: 300 per org). */
+  requestsPerMinute: number;
+  /** Requests allowed per sliding second; undefined: no per-second limit. */
+  requestsPerSecond?: number | undefined;
+  /** After a 429, every request is answered 429 for this long. Default 5000 ms. */
+  cooldownMs?: number;
+  /** In this long after a cooldown ends, more than `probationMax` requests earn another 429. Default 5000 ms. */
+  probationMs?: number;
+  /** Default 25. */
+  probationMax?: number;
+}
+
+/**
+ * Command's rate limit as Verkada describes it: 300 requests a minute per org; after a 429,
+ * every request is answered 429 for 5 s, and more than 25 requests in the 5 s that follow earn
+ * another. Optionally a per-second limit too, as a gateway in front may add.
+ */
+export class CommandLimiter {
+  private readonly minute: SlidingWindowLimiter;
+  private readonly second: SlidingWindowLimiter | undefined;
+  private readonly cooldownMs: number;
+  private readonly probationMs: number;
+  private readonly probationMax: number;
+  /** Requests are refused until this time. */
+  private coolingUntil = Number.NEGATIVE_INFINITY;
+  /** Requests counted in the probation that follows the cooldown. */
+  private probationCount = 0;
+
+  constructor(
+    rules: CommandLimitRules,
+    private readonly now: () => number,
+  ) {
+    this.minute = new SlidingWindowLimiter(rules.requestsPerMinute, 60_000, now);
+    this.second = rules.requestsPerSecond === undefined ? undefined : new SlidingWindowLimiter(rules.requestsPerSecond, 1000, now);
+    this.cooldownMs = rules.cooldownMs ?? 5000;
+    this.probationMs = rules.probationMs ?? 5000;
+    this.probationMax = rules.probationMax ?? 25;
+  }
+
+  take(): RateDecision {
+    const t = this.now();
+    if (t < this.coolingUntil) return this.refuse(t);
+    if (t < this.coolingUntil + this.probationMs && ++this.probationCount > this.probationMax) return this.cool(t);
+    const perSecond = this.second?.take();
+    if (perSecond !== undefined && !perSecond.ok) return this.cool(t, 0);
+    const perMinute = this.minute.take();
+    return perMinute.ok ? perMinute : this.cool(t, perMinute.retryAfterSeconds * 1000);
+  }
+
+  /** A 429, and the cooldown; Retry-After also covers the minute's budget when that is what ran out. */
+  private cool(t: number, budgetMs: number): RateDecision {
+    this.coolingUntil = t + this.cooldownMs;
+    this.probationCount = 0;
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(this.cooldownMs, budgetMs) / 1000)) };
+  }
+
+  private refuse(t: number): RateDecision {
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((this.coolingUntil - t) / 1000)) };
+  }
+}

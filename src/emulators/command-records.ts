@@ -13,6 +13,8 @@ export interface StoreOptions {
   extensions: readonly string[];
   uniqueGroupNames: boolean;
   unknownMembers: "reject" | "ignore";
+  /** Verkada: a deactivated user's memberships cannot change ("reject", 400) until reactivated. */
+  inactiveMembers: "reject" | "allow";
   patchNoTarget: "upsert" | "error";
   userNameChanges: "apply" | "ignore";
 }

@@ -1,8 +1,11 @@
 /**
  * Pacing, so that this job takes its turn instead of running into rate limits.
  *
- * - `CommandPacer`: at most `requestsPerMinute` requests in any 60 s, spaced evenly (a short
- *   burst is allowed after a pause), shared by every request of a run, retries included.
+ * - `CommandPacer`: at most `requestsPerMinute` requests in any 60 s, spaced evenly with no
+ *   burst (Command, or a gateway in front of it, may count per second too), shared by every
+ *   request of a run, retries included. After a 429 it holds every request through Command's
+ *   cooldown, then restarts slowly: Command answers 429 again to more than 25 requests in the
+ *   5 s after a cooldown.
  * - `OktaPacer`: per Okta rate-limit bucket, learns the limit and the window from each response's
  *   X-Rate-Limit-* headers and keeps this job to `maxRateShare` of the limit per window, so that
  *   the org's other integrations keep the rest of the budget.
@@ -17,8 +20,10 @@ export const REPORTED_WAIT_MS = 1000;
 export interface CommandPacerOptions {
   /** 0 = no pacing (a 429 cooldown still holds everyone). */
   requestsPerMinute: number;
-  /** Requests that may go at once after a pause. Default rpm/60 (one second's worth), 1 to 10. */
+  /** Requests that may go at once after a pause, 1 to 10. Default 1: none at once, evenly spaced. */
   burst?: number;
+  /** After a hold (a 429's cooldown): how long the slow restart lasts and how many requests it allows. Default 5 s, 20. */
+  restart?: { ms: number; requests: number };
   /**
    * Added to the 60 s window: requests reach the server a little early or late, and a request
    * sent exactly 60 s after another may arrive within the server's window. Default 1000 ms.
@@ -46,6 +51,11 @@ export class CommandPacer {
   private readonly sent: number[] = [];
   private head = 0;
   private heldUntil = Number.NEGATIVE_INFINITY;
+  private readonly restartMs: number;
+  private readonly restartIntervalMs: number;
+  /** The slow restart after a hold lasts until then; `lastSlot` keeps its spacing. */
+  private restartUntil = Number.NEGATIVE_INFINITY;
+  private lastSlot = Number.NEGATIVE_INFINITY;
 
   constructor(options: CommandPacerOptions) {
     const rpm = options.requestsPerMinute;
@@ -53,7 +63,10 @@ export class CommandPacer {
     this.requestsPerMinute = rpm;
     this.windowMs = 60_000 + (options.windowMarginMs ?? 1000);
     this.intervalMs = rpm === 0 ? 0 : this.windowMs / rpm;
-    const burst = Math.max(1, Math.min(10, Math.floor(options.burst ?? Math.ceil(rpm / 60))));
+    const burst = Math.max(1, Math.min(10, Math.floor(options.burst ?? 1)));
+    const restart = options.restart ?? { ms: 5000, requests: 20 };
+    this.restartMs = restart.ms;
+    this.restartIntervalMs = restart.ms / Math.max(1, restart.requests);
     this.toleranceMs = (burst - 1) * this.intervalMs;
     this.clock = options.clock;
     this.onWait = options.onWait;
@@ -62,12 +75,18 @@ export class CommandPacer {
   /** No request is sent before `at` (epoch ms): a 429 cooldown holds every request of the run. */
   holdUntil(at: number): void {
     this.heldUntil = Math.max(this.heldUntil, at);
+    this.restartUntil = this.heldUntil + this.restartMs;
   }
 
   /** Reserves the next send time at or after `now`. */
   reserve(now: number): number {
     let at = Math.max(now, this.heldUntil);
-    if (this.requestsPerMinute === 0) return at;
+    // Right after a hold, requests go slowly whatever the rate, one restart interval apart.
+    if (at < this.restartUntil) at = Math.min(Math.max(at, this.lastSlot + this.restartIntervalMs), this.restartUntil);
+    if (this.requestsPerMinute === 0) {
+      this.lastSlot = Math.max(this.lastSlot, at);
+      return at;
+    }
     at = Math.max(at, this.tat - this.toleranceMs);
     const count = this.sent.length - this.head;
     if (count >= this.requestsPerMinute) at = Math.max(at, this.sent[this.sent.length - this.requestsPerMinute]! + this.windowMs);
@@ -78,28 +97,35 @@ export class CommandPacer {
       this.sent.splice(0, this.head);
       this.head = 0;
     }
+    this.lastSlot = Math.max(this.lastSlot, at);
     return at;
   }
 
   /** Resolves when this request may be sent. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    const now = this.clock.now();
-    const at = this.reserve(now);
-    const wait = at - now;
-    if (wait <= 0) return;
-    if (wait >= REPORTED_WAIT_MS && this.onWait) {
-      const held = at === this.heldUntil;
-      this.onWait({
-        side: "command",
-        reason: held ? "rate-limit" : "pacing",
-        ms: wait,
-        message: held
-          ? `waiting ${formatDuration(wait)} for Command's rate limit (cooldown after a 429)`
-          : `waiting ${formatDuration(wait)} to stay under command.requestsPerMinute (${this.requestsPerMinute})`,
-      });
+    for (;;) {
+      const now = this.clock.now();
+      const at = this.reserve(now);
+      const wait = at - now;
+      if (wait <= 0) return;
+      if (wait >= REPORTED_WAIT_MS && this.onWait) {
+        const held = at <= this.restartUntil && this.heldUntil > now;
+        this.onWait({
+          side: "command",
+          reason: held ? "rate-limit" : "pacing",
+          ms: wait,
+          message: held
+            ? `waiting ${formatDuration(wait)} for Command's rate limit (cooldown after a 429)`
+            : `waiting ${formatDuration(wait)} to stay under command.requestsPerMinute (${this.requestsPerMinute})`,
+        });
+      }
+      const heldBefore = this.heldUntil;
+      await this.clock.sleep(wait, signal);
+      // A 429 seen while this request waited: its slot was given before the cooldown was known.
+      if (this.heldUntil === heldBefore) return;
     }
-    await this.clock.sleep(wait, signal);
   }
+
 }
 
 /**

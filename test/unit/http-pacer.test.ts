@@ -62,12 +62,20 @@ describe("CommandPacer", () => {
     expect(slots.map((t) => Math.round(t))).toEqual([0, 1017, 2033, 3050]);
   });
 
-  it("lets a short burst through after a pause, then spaces the rest", () => {
+  it("sends no burst by default, even after a pause: never more than the per-second rate in any second", () => {
     const pacer = new CommandPacer({ requestsPerMinute: 600, windowMarginMs: 0, clock: new VirtualClock() });
     const slots = Array.from({ length: 14 }, () => pacer.reserve(0));
-    // rpm/60 = 10 at once, then one every 100 ms.
+    expect(slots).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300]);
+    expect(maxInWindow(slots, 1000)).toBe(10);
+    const after = Array.from({ length: 12 }, () => pacer.reserve(10_000));
+    expect(after[1]! - after[0]!).toBe(100);
+    expect(maxInWindow(after, 1000)).toBe(10);
+  });
+
+  it("an explicit burst lets that many go at once after a pause, then spaces the rest", () => {
+    const pacer = new CommandPacer({ requestsPerMinute: 600, burst: 10, windowMarginMs: 0, clock: new VirtualClock() });
+    const slots = Array.from({ length: 14 }, () => pacer.reserve(0));
     expect(slots).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300, 400]);
-    // After a pause the burst is available again.
     expect(pacer.reserve(10_000)).toBe(10_000);
   });
 
@@ -77,7 +85,7 @@ describe("CommandPacer", () => {
     [60, 1],
     [7, 1],
   ])("never sends more than rpm %d in any 60 s, even right after a burst of %d", (rpm, burst) => {
-    const pacer = new CommandPacer({ requestsPerMinute: rpm, clock: new VirtualClock() });
+    const pacer = new CommandPacer({ requestsPerMinute: rpm, burst, clock: new VirtualClock() });
     const slots = Array.from({ length: rpm * 5 }, () => pacer.reserve(0));
     expect(slots.slice(0, burst).every((t) => t === 0)).toBe(true);
     expect(maxInWindow(slots, 60_000)).toBeLessThanOrEqual(rpm);
@@ -114,8 +122,32 @@ describe("CommandPacer", () => {
     const all = Promise.all([pacer.acquire(), pacer.acquire()].map((p) => p.then(() => sent.push(clock.t))));
     await clock.run();
     await all;
-    expect(sent).toEqual([6000, 6000]);
+    // The cooldown, then a slow restart: 20 requests in the 5 s after it, 250 ms apart.
+    expect(sent).toEqual([6000, 6250]);
     expect(events[0]).toMatchObject({ side: "command", reason: "rate-limit", ms: 5000, message: "waiting 5 s for Command's rate limit (cooldown after a 429)" });
+  });
+
+  it("after a cooldown restarts slowly: at most 20 requests in the 5 s that follow, then the configured pace", () => {
+    const pacer = new CommandPacer({ requestsPerMinute: 600, windowMarginMs: 0, clock: new VirtualClock() });
+    pacer.holdUntil(5000);
+    const slots = Array.from({ length: 40 }, () => pacer.reserve(0));
+    expect(slots[0]).toBe(5000);
+    expect(slots.filter((t) => t < 10_000)).toHaveLength(20);
+    const tail = slots.filter((t) => t >= 10_000);
+    expect(tail[1]! - tail[0]!).toBe(100);
+  });
+
+  it("a request whose slot came before a 429 was known waits out the cooldown too", async () => {
+    const clock = new VirtualClock(0);
+    const pacer = new CommandPacer({ requestsPerMinute: 60, windowMarginMs: 0, clock });
+    const sent: number[] = [];
+    await pacer.acquire();
+    const waiting = pacer.acquire().then(() => sent.push(clock.t));
+    // The request sent at 0 got a 429 while the second one slept toward its slot at 1000.
+    pacer.holdUntil(5000);
+    await clock.run();
+    await waiting;
+    expect(sent[0]).toBeGreaterThanOrEqual(5000);
   });
 
   it("reports waits of a second or more, not routine spacing", async () => {
