@@ -11,6 +11,7 @@ export function planJson(plan: Plan, drift: readonly Drift[] = []): Record<strin
     operations: plan.operations,
     warnings: plan.warnings,
     drift,
+    skipped: plan.skipped ?? [],
   };
 }
 

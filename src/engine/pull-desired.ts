@@ -33,6 +33,8 @@ export interface PullContext {
   signal?: AbortSignal | undefined;
   onResponse?: ResponseListener | undefined;
   now?: Date;
+  /** Okta user id -> userName of the users the snapshot links: in a userName collision they keep the name. */
+  linked?: ReadonlyMap<string, string> | undefined;
 }
 
 /** How the pull went, for the result and the logs. */
@@ -143,6 +145,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
       suspended: config.users.suspended,
       domains: config.command.domains,
       outsideDomains: config.users.outsideDomains,
+      ...(context.linked === undefined ? {} : { linked: context.linked }),
     });
     const mappingCpuSeconds = cpuSecondsSince(cpuBefore);
     // The app users are needed past this point only to start following the log; let the others go.

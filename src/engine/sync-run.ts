@@ -8,7 +8,7 @@ import type { Config, Limit } from "../config/types.js";
 import { errorMessage, SyncError } from "../errors.js";
 import { type DesiredState, emptySummary, type Operation, type Plan, type Snapshot, type Summary } from "../model.js";
 import { snapshotFingerprint } from "../plan/fingerprint.js";
-import { checkSafety, suspectPull, type Violation } from "../plan/guard.js";
+import { checkSafety, type Refusal, refusalsFor, type SafetyLimits } from "../plan/guard.js";
 import { plan as computePlan } from "../plan/planner.js";
 import { type Drift, refreshSnapshot } from "../plan/refresh.js";
 import { type SavedPlan, type SavedPlanTarget, savedPlanMismatch } from "../plan/saved-plan.js";
@@ -36,6 +36,10 @@ export interface PlanOptions {
   incremental?: boolean;
   selection?: Selection;
   signal?: AbortSignal;
+  /** Apply whatever the safety limits say (`--force`): nothing is refused. */
+  force?: boolean;
+  /** `--max-deactivations` for this run, over `safety.maxDeactivations`. */
+  maxDeactivations?: Limit | undefined;
 }
 
 export interface PlanResult {
@@ -48,13 +52,15 @@ export interface PlanResult {
   drift: Drift[];
   /** How the Okta pull went (mode, requests); undefined for a saved plan. */
   pullSummary?: PullSummary | undefined;
+  /** Why `sync` would refuse this plan (with the same flags); empty when it would apply it. */
+  refusals: Refusal[];
 }
 
 export function planTarget(config: Config): SavedPlanTarget {
   return { oktaOrgUrl: config.okta.orgUrl, oktaAppId: config.okta.appId, scimUrl: config.command.scimUrl };
 }
 
-interface Computed extends Omit<PlanResult, "fingerprint"> {
+interface Computed extends Omit<PlanResult, "fingerprint" | "refusals"> {
   desired: DesiredState;
   pull: OktaPullResult;
   /** CPU seconds of mapping the pull and diffing it. */
@@ -76,6 +82,8 @@ async function compute(
   const pullConfig = selection.groups === undefined ? config : { ...config, groups: { ...config.groups, push: [...selection.groups] } };
   const { desired, pull, summary, mappingCpuSeconds } = await pullDesiredState(pullConfig, reporter, {
     store,
+    // In a userName collision the Okta user already linked keeps the name.
+    linked: new Map(snapshot.users.map((u) => [u.oktaId, u.userName])),
     incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
     signal: options.signal,
     onResponse: options.metrics?.onResponse,
@@ -88,7 +96,7 @@ async function compute(
     ({ snapshot: refreshed, drift } = refreshSnapshot(snapshot, remote.users, remote.groups));
     base = refreshed;
   }
-  const scope = resolveScope(desired, selection);
+  const scope = resolveScope(desired, selection, pull.groups);
   const inputs = scope === undefined ? { desired, snapshot: base } : scopeInputs(desired, base, scope);
   const cpuBefore = process.cpuUsage();
   const plan = computePlan(inputs.desired, inputs.snapshot, {
@@ -100,10 +108,10 @@ async function compute(
   return { plan, snapshot, drift, desired, refreshed, scoped: scope !== undefined, pull, pullSummary: summary, planCpuSeconds };
 }
 
-function resolveScope(desired: DesiredState, selection: Selection): Scope | undefined {
+function resolveScope(desired: DesiredState, selection: Selection, oktaGroups: OktaPullResult["groups"]): Scope | undefined {
   if (selection.groups !== undefined) {
     const groupIds = new Set(desired.groups.map((g) => g.oktaId));
-    return { groupIds, userIds: membersOf(desired, groupIds) };
+    return { groupIds, userIds: membersOf(desired, groupIds, oktaGroups) };
   }
   if (selection.users !== undefined) {
     const userIds = new Set<string>();
@@ -111,8 +119,13 @@ function resolveScope(desired: DesiredState, selection: Selection): Scope | unde
     for (const wanted of selection.users) {
       const lower = wanted.toLowerCase();
       const match = desired.users.find((u) => u.oktaId === wanted || u.userName.toLowerCase() === lower);
-      if (match === undefined) missing.push(wanted);
-      else userIds.add(match.oktaId);
+      const held = desired.skipped?.find((u) => u.oktaId === wanted || u.login.toLowerCase() === lower);
+      if (match !== undefined) userIds.add(match.oktaId);
+      else if (held !== undefined) {
+        throw new SyncError("config", `Okta user ${held.login} (${held.oktaId}) cannot be pushed: ${held.reason}`, {
+          hint: "fix the user in Okta, then run again; until then its Command user is held as it is",
+        });
+      } else missing.push(wanted);
     }
     if (missing.length > 0) {
       throw new SyncError("config", `not assigned to the app in Okta (or skipped while mapping): ${missing.join(", ")}`, {
@@ -124,16 +137,32 @@ function resolveScope(desired: DesiredState, selection: Selection): Scope | unde
   return undefined;
 }
 
-/** `plan`: pull and diff; opens the snapshot read-only and never writes anything. */
+/** The plan limits of a run: the config's, with `--max-deactivations` over its own. */
+function limitsOf(config: Config, options: PlanOptions): SafetyLimits & { minPullFraction: number } {
+  return { ...config.safety, maxDeactivations: options.maxDeactivations ?? config.safety.maxDeactivations };
+}
+
+/** Why `sync` would refuse what was computed: the one check `sync`, `sync --dry-run` and `plan` share. */
+function refusalsOf(config: Config, computed: Computed, snapshot: Snapshot, options: PlanOptions): Refusal[] {
+  return refusalsFor({
+    desired: computed.desired,
+    plan: computed.plan,
+    snapshot: computed.refreshed ?? snapshot,
+    limits: limitsOf(config, options),
+    force: options.force === true,
+    scoped: computed.scoped,
+  });
+}
+
+/** `plan` and `sync --dry-run`: pull and diff; opens the snapshot read-only and never writes anything. */
 export async function runPlan(config: Config, reporter: Reporter, options: PlanOptions = {}): Promise<PlanResult> {
   const store = openSnapshotStore(config.state.path, { readonly: true });
   let client: CommandClient | undefined;
   try {
     const snapshot = store.load();
     const result = await compute(config, store, snapshot, reporter, options, () => (client ??= openCommand(config, reporter, options.signal)));
-    const suspect = result.scoped ? undefined : suspectPull(result.desired, result.refreshed ?? snapshot, config.safety.minPullFraction);
-    const warnings = suspect === undefined ? result.plan.warnings : [...result.plan.warnings, `sync would refuse this: ${suspect}`];
-    return { plan: { ...result.plan, warnings }, snapshot, fingerprint: snapshotFingerprint(snapshot), drift: result.drift, pullSummary: result.pullSummary };
+    const refusals = refusalsOf(config, result, snapshot, options);
+    return { plan: result.plan, snapshot, fingerprint: snapshotFingerprint(snapshot), drift: result.drift, pullSummary: result.pullSummary, refusals };
   } finally {
     store.close();
     await client?.close();
@@ -145,7 +174,6 @@ export interface SyncOptions extends PlanOptions {
   command: string;
   dryRun: boolean;
   force: boolean;
-  maxDeactivations: Limit | undefined;
   /** Apply this reviewed plan instead of pulling from Okta. */
   saved?: SavedPlan;
   /** Called once the run is in the run log, before anything is read. */
@@ -156,8 +184,9 @@ export interface SyncOptions extends PlanOptions {
 }
 
 export type SyncResult =
-  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[]; pull?: PullSummary | undefined }
-  | { kind: "refused"; runId: string; plan: Plan; violations: Violation[]; drift: Drift[]; pull?: PullSummary | undefined }
+  /** `refusals` non-empty: `sync` would refuse this plan (and the dry run says so). */
+  | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[]; pull?: PullSummary | undefined; refusals: Refusal[] }
+  | { kind: "refused"; runId: string; plan: Plan; refusals: Refusal[]; drift: Drift[]; pull?: PullSummary | undefined }
   | {
       kind: "applied";
       runId: string;
@@ -178,15 +207,16 @@ export const LAST_REFRESH_KEY = "lastRefreshAt";
 
 export async function runSync(config: Config, options: SyncOptions, reporter: Reporter): Promise<SyncResult> {
   if (options.dryRun && options.saved === undefined) {
-    const { plan, snapshot, drift, pullSummary } = await runPlan(config, reporter, options);
-    return { kind: "dry-run", plan, snapshot, drift, pull: pullSummary };
+    const { plan, snapshot, drift, pullSummary, refusals } = await runPlan(config, reporter, options);
+    return { kind: "dry-run", plan, snapshot, drift, pull: pullSummary, refusals };
   }
   if (options.dryRun && options.saved !== undefined) {
     const readonly = openSnapshotStore(config.state.path, { readonly: true });
     try {
       const snapshot = readonly.load();
       refuseMismatch(options.saved, snapshot, config);
-      return { kind: "dry-run", plan: options.saved.plan, snapshot, drift: [] };
+      const refusals = options.force ? [] : checkSafety(options.saved.plan, snapshot, limitsOf(config, options));
+      return { kind: "dry-run", plan: options.saved.plan, snapshot, drift: [], refusals };
     } finally {
       readonly.close();
     }
@@ -232,7 +262,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
   const runId = store.beginRun(options.command, startedAt);
   options.onRunStarted?.(runId);
   let finished = false;
-  let scope: ReturnType<typeof scopeOf> = { usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined };
+  let scope: ReturnType<typeof scopeOf> = { usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined, skippedUsers: undefined };
   let pullSummary: PullSummary | undefined;
   let planCpuSeconds: number | undefined;
   const finish = (status: Exclude<RunStatus, "running">, summary: Summary, failed: number, warnings: readonly string[]) => {
@@ -261,23 +291,28 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     let drift: Drift[] = [];
     let lookupBeforeCreate = false;
     let lookupGroupsBeforeCreate = false;
+    let refusals: Refusal[] = [];
+    const refuse = (): SyncResult => {
+      finish("refused", emptySummary(), 0, [...plan.warnings, ...refusals.map((r) => r.message)]);
+      return { kind: "refused", runId, plan, refusals, drift, pull: pullSummary };
+    };
     try {
       snapshot = store.load();
       if (options.saved !== undefined) {
         refuseMismatch(options.saved, snapshot, config);
         plan = options.saved.plan;
+        refusals = options.force ? [] : checkSafety(plan, snapshot, limitsOf(config, options));
       } else {
         const refresh = options.refresh === true || (options.selection === undefined && refreshDue(config, store, new Date()));
         const computed = await compute(config, store, snapshot, reporter, { ...options, refresh }, () => client);
         pullSummary = computed.pullSummary;
         planCpuSeconds = computed.planCpuSeconds;
         scope = scopeOf(computed.desired);
-        const suspect = options.force || computed.scoped ? undefined : suspectPull(computed.desired, computed.refreshed ?? snapshot, config.safety.minPullFraction);
-        if (suspect !== undefined) {
-          throw new SyncError("remote", suspect, { hint: "check okta.appId and the token's permissions; if this many users really left the app, rerun with --force" });
-        }
         plan = computed.plan;
         drift = computed.drift;
+        refusals = refusalsOf(config, computed, snapshot, options);
+        // A refused run writes nothing: not the pull cache, not the refreshed snapshot.
+        if (refusals.length > 0) return refuse();
         // The pull is accepted: keep it for the next one (a narrowed run read only part of it).
         if (!computed.scoped && options.selection === undefined) savePullCache(store, config, computed.pull, options.incremental === true);
         if (computed.refreshed !== undefined) {
@@ -309,12 +344,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       throw error;
     }
 
-    const limits = { ...config.safety, maxDeactivations: options.maxDeactivations ?? config.safety.maxDeactivations };
-    const violations = options.force ? [] : checkSafety(plan, snapshot, limits);
-    if (violations.length > 0) {
-      finish("refused", emptySummary(), 0, [...plan.warnings, ...violations.map((v) => v.message)]);
-      return { kind: "refused", runId, plan, violations, drift, pull: pullSummary };
-    }
+    if (refusals.length > 0) return refuse();
 
     if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
     let doneUnits = 0;

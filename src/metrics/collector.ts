@@ -75,11 +75,12 @@ export class RunMetrics {
 }
 
 /** The scope figures of a completed pull. */
-export function scopeOf(desired: DesiredState): Pick<RunSnapshotMetrics, "usersInScope" | "activeUsersInScope" | "groupsInScope"> {
+export function scopeOf(desired: DesiredState): Pick<RunSnapshotMetrics, "usersInScope" | "activeUsersInScope" | "groupsInScope" | "skippedUsers"> {
   return {
     usersInScope: desired.users.length,
     activeUsersInScope: desired.users.filter((user) => user.active).length,
     groupsInScope: desired.groups.length,
+    skippedUsers: desired.skipped?.length ?? 0,
   };
 }
 

@@ -76,6 +76,11 @@ export function runMetricFamilies(run: RunSnapshotMetrics, counts: RunCounts): M
     gauge("active_users_in_scope", "Users in scope that should be active in Command; absent when the pull failed.", single(run.activeUsersInScope)),
     gauge("groups_in_scope", "Groups pushed to Command at the last run; absent when the pull failed.", single(run.groupsInScope)),
     gauge(
+      "skipped_users",
+      "Users assigned to the app who could not be pushed at the last run (bad data, a userName collision) and are held as they are in Command; absent when the pull failed.",
+      single(run.skippedUsers),
+    ),
+    gauge(
       "last_run_pull_incremental",
       "1 if the last run read Okta incrementally (System Log), 0 if it read everything; absent when the pull failed.",
       single(run.pullMode === undefined ? undefined : run.pullMode === "incremental" ? 1 : 0),

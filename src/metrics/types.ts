@@ -29,6 +29,8 @@ export interface RunSnapshotMetrics {
   activeUsersInScope: number | undefined;
   /** Groups to push; undefined when the pull did not complete. */
   groupsInScope: number | undefined;
+  /** Assigned users held as they are in Command (cannot be pushed); undefined when the pull did not complete. */
+  skippedUsers?: number | undefined;
   /** Units applied by type (memberships count one per user in one group). */
   applied: Summary;
   /** Operations that failed in this run. */

@@ -1,60 +1,95 @@
-/** Okta pull result -> DesiredState. Pure: same pull and options, same state. */
-import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser } from "../model.js";
-import { type MappingOptions, mappingRules, mapUser } from "./mapping.js";
-import type { OktaPullResult } from "./types.js";
+/**
+ * Okta pull result -> DesiredState. Pure: same pull, links and options, same state.
+ *
+ * A user who is still assigned and active in Okta but cannot be pushed (bad data, a userName
+ * another Okta user holds, outside the SSO domains with `users.outsideDomains: skip`) is held:
+ * it goes to `skipped`, never to "gone", so the planner leaves its Command user as it is. A user
+ * Okta says has left (see isActive) is not held, whatever its data: there is nothing to push.
+ */
+import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser, type SkippedUser } from "../model.js";
+import { isActive, type MappingOptions, mappingRules, mapUser } from "./mapping.js";
+import type { OktaAppUserView, OktaPullResult } from "./types.js";
 
 export interface DesiredStateOptions extends MappingOptions {
   /** Email domains registered for SSO in Command (lower case); empty: no check. */
   domains?: readonly string[];
   /** A user outside those domains: pushed with a warning, or skipped. */
   outsideDomains?: "warn" | "skip";
+  /**
+   * Okta user id -> userName of the users the snapshot links to a Command user. In a userName
+   * collision the linked user keeps its name; otherwise the lower Okta id does.
+   */
+  linked?: ReadonlyMap<string, string>;
+}
+
+interface Mapped {
+  user: DesiredUser;
+  login: string;
 }
 
 export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "groups">, options: DesiredStateOptions): DesiredState {
   const warnings: string[] = [];
-  const byId = new Map<string, DesiredUser>();
-  const appUsers = [...pull.appUsers].sort((a, b) => compare(a.id, b.id));
+  const linked = options.linked ?? new Map<string, string>();
+  const mapped = new Map<string, Mapped>();
+  const skipped: SkippedUser[] = [];
+  const seen = new Set<string>();
+  const loginOf = (appUser: OktaAppUserView) => String(appUser.user.profile.login ?? appUser.id);
+  const hold = (oktaId: string, login: string, reason: string) => {
+    skipped.push({ oktaId, login, reason });
+    const outcome = linked.has(oktaId) ? "its Command user is held as it is" : "it is not created in Command";
+    warnings.push(`skipped Okta user ${login} (${oktaId}): ${reason}; ${outcome} until this is fixed in Okta`);
+  };
+
   const rules = mappingRules(options);
-  for (const appUser of appUsers) {
-    if (byId.has(appUser.id)) continue;
-    const mapped = mapUser(appUser, options, rules);
-    const login = String(appUser.user.profile.login ?? appUser.id);
-    if (!mapped.ok) {
-      warnings.push(`skipped Okta user ${login} (${appUser.id}): ${mapped.reason}`);
+  for (const appUser of [...pull.appUsers].sort((a, b) => compare(a.id, b.id))) {
+    if (seen.has(appUser.id)) continue;
+    seen.add(appUser.id);
+    const result = mapUser(appUser, options, rules);
+    const login = loginOf(appUser);
+    if (!result.ok) {
+      // A leaver is deactivated whatever its data: only the living are held.
+      if (isActive(appUser, options.suspended)) hold(appUser.id, login, result.reason);
       continue;
     }
-    for (const warning of mapped.warnings) warnings.push(`Okta user ${login} (${appUser.id}): ${warning}`);
-    byId.set(appUser.id, { oktaId: appUser.id, userName: mapped.userName, attributes: mapped.attributes, active: mapped.active });
+    for (const warning of result.warnings) warnings.push(`Okta user ${login} (${appUser.id}): ${warning}`);
+    mapped.set(appUser.id, { user: { oktaId: appUser.id, userName: result.userName, attributes: result.attributes, active: result.active }, login });
   }
 
-  // Two Okta users with the same userName would collide in Command (userName is unique there):
-  // keep the one with the lower Okta id so the choice is stable from run to run.
-  const byUserName = new Map<string, string>();
-  for (const user of byId.values()) {
-    const key = user.userName.toLowerCase();
-    const holder = byUserName.get(key);
-    if (holder === undefined) {
-      byUserName.set(key, user.oktaId);
-      continue;
+  // userName is unique in Command (case-insensitively): of the Okta users sharing one, the user
+  // the snapshot links under that name keeps it (it is the one in Command), else the lower Okta
+  // id, so the choice is stable from run to run.
+  const byUserName = new Map<string, Mapped[]>();
+  for (const entry of mapped.values()) {
+    const key = entry.user.userName.toLowerCase();
+    byUserName.set(key, [...(byUserName.get(key) ?? []), entry]);
+  }
+  for (const [key, claimants] of byUserName) {
+    if (claimants.length < 2) continue;
+    const holder = claimants.find((c) => linked.get(c.user.oktaId)?.toLowerCase() === key) ?? claimants[0]!;
+    for (const other of claimants) {
+      if (other === holder) continue;
+      mapped.delete(other.user.oktaId);
+      const why = linked.get(holder.user.oktaId)?.toLowerCase() === key ? "the one linked to it in Command" : "the lower Okta id";
+      if (other.user.active) hold(other.user.oktaId, other.login, `its userName ${other.user.userName} is also the userName of Okta user ${holder.user.oktaId} (${why})`);
     }
-    warnings.push(`skipped Okta user ${user.oktaId}: userName ${user.userName} is also the userName of Okta user ${holder}`);
-    byId.delete(user.oktaId);
   }
 
   // Command signs users in with SSO only for the email domains registered for the org.
   const domains = new Set((options.domains ?? []).map((d) => d.toLowerCase()));
   if (domains.size > 0) {
     const outside: string[] = [];
-    for (const user of [...byId.values()]) {
+    for (const { user, login } of [...mapped.values()]) {
       const domain = user.userName.slice(user.userName.lastIndexOf("@") + 1).toLowerCase();
       if (domains.has(domain)) continue;
-      outside.push(user.userName);
-      if (options.outsideDomains === "skip") byId.delete(user.oktaId);
+      if (options.outsideDomains !== "skip") outside.push(user.userName);
+      else if (user.active) {
+        mapped.delete(user.oktaId);
+        hold(user.oktaId, login, `its domain ${domain} is not in command.domains (users.outsideDomains: skip)`);
+      }
     }
     if (outside.length > 0) {
       const shown = outside.slice(0, 20).join(", ") + (outside.length > 20 ? `, and ${outside.length - 20} more` : "");
-      const what = options.outsideDomains === "skip" ? "skipped (users.outsideDomains: skip)" : "they cannot sign in to Command with SSO";
-      warnings.push(`${outside.length} user(s) outside command.domains (${[...domains].join(", ")}): ${what}: ${shown}`);
+      warnings.push(`${outside.length} user(s) outside command.domains (${[...domains].join(", ")}): they cannot sign in to Command with SSO: ${shown}`);
     }
   }
 
@@ -67,10 +102,11 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
     const other = names.get(group.name.toLowerCase());
     if (other !== undefined) warnings.push(`Okta groups ${other} and ${group.id} are both named "${group.name}"`);
     names.set(group.name.toLowerCase(), group.id);
-    const members = [...new Set(group.memberIds.filter((id) => byId.has(id)))].sort(compare);
+    const members = [...new Set(group.memberIds.filter((id) => mapped.has(id)))].sort(compare);
     groups.push({ oktaId: group.id, displayName: group.name, members });
   }
   groups.sort((a, b) => compare(a.oktaId, b.oktaId));
 
-  return { users: [...byId.values()], groups, warnings };
+  skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
+  return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
 }

@@ -1,18 +1,33 @@
 /**
- * Safety rules over a plan: pure. A violation refuses the whole plan before anything is written,
- * because a bad Okta read or a wrong config can otherwise deactivate half the company.
+ * Safety rules over a pull and a plan: pure. A refusal stops the whole plan before anything is
+ * written, because a bad Okta read or a wrong config can otherwise deactivate half the company.
+ * `sync`, `sync --dry-run` and `plan` all ask the same questions here and get the same answers.
  */
 import type { Limit } from "../config/types.js";
 import type { DesiredState, Plan, Snapshot } from "../model.js";
 
 export type SafetyRule = "maxDeactivations" | "maxGroupDeletes" | "maxMemberRemovals";
 
-export interface Violation {
-  rule: SafetyRule;
-  /** One line for the user: the limit, the planned amount, and how to override. */
-  message: string;
-  limit: number;
+/** The setting a refusal is about: a limit on the plan, or the suspicious-pull check. */
+export type RefusalLimit = SafetyRule | "minPullFraction";
+
+/** Why `sync` would not apply a plan. */
+export interface Refusal {
+  limit: RefusalLimit;
+  /**
+   * For plan limits, the most the setting allows; for minPullFraction, the fewest active users
+   * a pull must return.
+   */
+  allowed: number;
+  /** What the plan would do (or, for minPullFraction, the active users pulled). */
   planned: number;
+  /** One line for the user: the setting, the amounts, and how to override. */
+  message: string;
+}
+
+/** A refusal as JSON results show it (`plan --json`, `sync --json`). */
+export function refusalJson(refusal: Refusal): { limit: RefusalLimit; allowed: number; planned: number } {
+  return { limit: refusal.limit, allowed: refusal.allowed, planned: refusal.planned };
 }
 
 export interface SafetyLimits {
@@ -35,7 +50,7 @@ const NOUNS: Record<SafetyRule, { verb: string; base: string }> = {
   maxMemberRemovals: { verb: "removes", base: "memberships" },
 };
 
-export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits): Violation[] {
+export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits): Refusal[] {
   const bases: Record<SafetyRule, number> = {
     maxDeactivations: snapshot.users.filter((u) => u.active).length,
     maxGroupDeletes: snapshot.groups.length,
@@ -47,7 +62,7 @@ export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits
     else if (op.type === "deleteGroup") planned.maxGroupDeletes += 1;
     else if (op.type === "removeMembers") planned.maxMemberRemovals += op.members.length;
   }
-  const violations: Violation[] = [];
+  const refusals: Refusal[] = [];
   for (const rule of Object.keys(NOUNS) as SafetyRule[]) {
     const limit = limits[rule];
     const max = allowed(rule, limit, bases[rule]);
@@ -56,14 +71,14 @@ export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits
     const setting = limit.kind === "percent" ? `${limit.value}% of ${bases[rule]} ${noun.base} = ${max}` : `${max}`;
     const count = rule === "maxDeactivations" ? `${planned[rule]} users` : rule === "maxGroupDeletes" ? `${planned[rule]} groups` : `${planned[rule]} memberships`;
     const override = rule === "maxDeactivations" ? `--max-deactivations ${planned[rule]} or --force` : "--force";
-    violations.push({
-      rule,
-      limit: max,
+    refusals.push({
+      limit: rule,
+      allowed: max,
       planned: planned[rule],
       message: `the plan ${noun.verb} ${count}, over safety.${rule} (${setting}) by ${planned[rule] - max}; review the plan, then rerun with ${override}`,
     });
   }
-  return violations;
+  return refusals;
 }
 
 /** Below this many active users in the snapshot, a small pull is not suspicious. */
@@ -72,12 +87,38 @@ export const SUSPECT_PULL_MIN_SNAPSHOT = 10;
 /**
  * A pull that returns far fewer active users than the snapshot holds is much more likely a bad
  * read (a wrong app id, a token that lost a permission, an Okta incident) than half the company
- * leaving at once. Returns the reason to refuse, or undefined.
+ * leaving at once. Held users were read as assigned and active, so they count as pulled.
  */
-export function suspectPull(desired: DesiredState, snapshot: Snapshot, minFraction: number): string | undefined {
+export function suspectPull(desired: DesiredState, snapshot: Snapshot, minFraction: number): Refusal | undefined {
   const before = snapshot.users.filter((u) => u.active).length;
   if (before < SUSPECT_PULL_MIN_SNAPSHOT) return undefined;
-  const now = desired.users.filter((u) => u.active).length;
-  if (now >= minFraction * before) return undefined;
-  return `Okta returned ${now} active users assigned to the app, but ${before} are active in the snapshot (under safety.minPullFraction ${minFraction}); this looks like a failed or partial read, so nothing was planned or written`;
+  const now = desired.users.filter((u) => u.active).length + (desired.skipped?.length ?? 0);
+  // The fewest users that pass; rounded first so that 0.3 of 10 asks for 3, not 4.
+  const allowed = Math.ceil(Math.round(minFraction * before * 1e6) / 1e6);
+  if (now >= allowed) return undefined;
+  return {
+    limit: "minPullFraction",
+    allowed,
+    planned: now,
+    message: `Okta returned ${now} active users assigned to the app, but ${before} are active in the snapshot (under safety.minPullFraction ${minFraction}: at least ${allowed}); this looks like a failed or partial read; check okta.appId and the token's permissions, and if this many users really left the app, rerun with --force`,
+  };
+}
+
+export interface RefusalInputs {
+  desired: DesiredState | undefined;
+  plan: Plan;
+  /** The snapshot the plan was made against (after any refresh). */
+  snapshot: Snapshot;
+  limits: SafetyLimits & { minPullFraction: number };
+  /** `--force`: apply whatever the limits say. */
+  force: boolean;
+  /** A narrowed run (`backfill`, `sync --user`) reads only part of Okta: its pull is not judged. */
+  scoped: boolean;
+}
+
+/** Every reason `sync` would refuse this plan; empty when it would apply it. */
+export function refusalsFor(inputs: RefusalInputs): Refusal[] {
+  if (inputs.force) return [];
+  const pull = inputs.desired === undefined || inputs.scoped ? undefined : suspectPull(inputs.desired, inputs.snapshot, inputs.limits.minPullFraction);
+  return [...(pull === undefined ? [] : [pull]), ...checkSafety(inputs.plan, inputs.snapshot, inputs.limits)];
 }

@@ -50,7 +50,11 @@ export function diffAttributes(
 }
 
 export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOptions): Plan {
-  const desiredUsers = new Map(desired.users.map((u) => [u.oktaId, u]));
+  const skipped = [...(desired.skipped ?? [])].sort(byOktaId);
+  // Held users: assigned in Okta but not pushable. Their Command user and its memberships stay
+  // exactly as the snapshot has them; only leaving the app deactivates.
+  const held = new Set(skipped.map((u) => u.oktaId));
+  const desiredUsers = new Map(desired.users.filter((u) => !held.has(u.oktaId)).map((u) => [u.oktaId, u]));
   const snapshotUsers = new Map(snapshot.users.map((u) => [u.oktaId, u]));
   const snapshotGroups = new Map(snapshot.groups.map((g) => [g.oktaId, g]));
 
@@ -62,7 +66,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   const deactivations: Operation[] = [];
   const groupDeletions: Operation[] = [];
 
-  for (const user of [...desired.users].sort(byOktaId)) {
+  for (const user of [...desiredUsers.values()].sort(byOktaId)) {
     const known = snapshotUsers.get(user.oktaId);
     if (known === undefined) {
       // Users who are not active in Okta are not created just to be deactivated.
@@ -106,7 +110,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
 
   // A user who left the app is deactivated, never deleted.
   for (const known of [...snapshot.users].sort(byOktaId)) {
-    if (!desiredUsers.has(known.oktaId) && known.active) deactivations.push(deactivate(known));
+    if (!desiredUsers.has(known.oktaId) && !held.has(known.oktaId) && known.active) deactivations.push(deactivate(known));
   }
 
   const activeMember = (oktaId: string): boolean => desiredUsers.get(oktaId)?.active === true;
@@ -140,7 +144,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
     const had = new Set(known.members);
     const wanted = new Set(members);
     const added = members.filter((id) => !had.has(id));
-    const removed = [...known.members].filter((id) => !wanted.has(id)).sort(compareStrings);
+    const removed = [...known.members].filter((id) => !wanted.has(id) && !held.has(id)).sort(compareStrings);
     if (added.length > 0) {
       memberships.push({ type: "addMembers", oktaGroupId: group.oktaId, displayName: group.displayName, members: added.map(memberRef) });
     }
@@ -160,6 +164,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   return {
     operations: [...groupChanges, ...userChanges, ...reactivations, ...memberships, ...deactivations, ...groupDeletions],
     warnings,
+    skipped,
   };
 }
 

@@ -19,6 +19,7 @@ export function scopeInputs(desired: DesiredState, snapshot: Snapshot, scope: Sc
     desired: {
       users: desired.users.filter((u) => inUsers(u.oktaId)),
       groups: desired.groups.filter((g) => inGroups(g.oktaId)).map((g) => ({ ...g, members: g.members.filter(inUsers) })),
+      skipped: (desired.skipped ?? []).filter((u) => inUsers(u.oktaId)),
       warnings: desired.warnings,
     },
     snapshot: {
@@ -28,10 +29,20 @@ export function scopeInputs(desired: DesiredState, snapshot: Snapshot, scope: Sc
   };
 }
 
-/** The users a backfill of these groups pushes: their members who are assigned to the app. */
-export function membersOf(desired: DesiredState, groupIds: ReadonlySet<string>): Set<string> {
+/**
+ * The users a backfill of these groups pushes: their members who are assigned to the app. Held
+ * members (in `oktaGroups`, the groups as Okta lists them) are in scope too, so the plan names
+ * them and keeps their memberships as they are.
+ */
+export function membersOf(
+  desired: DesiredState,
+  groupIds: ReadonlySet<string>,
+  oktaGroups: readonly { id: string; memberIds: readonly string[] }[] = [],
+): Set<string> {
   const assigned = new Set(desired.users.map((u) => u.oktaId));
   const members = new Set<string>();
   for (const group of desired.groups) if (groupIds.has(group.oktaId)) for (const m of group.members) if (assigned.has(m)) members.add(m);
+  const held = new Set((desired.skipped ?? []).map((u) => u.oktaId));
+  for (const group of oktaGroups) if (groupIds.has(group.id)) for (const m of group.memberIds) if (held.has(m)) members.add(m);
   return members;
 }

@@ -209,7 +209,8 @@ describe("plan and sync against the emulators", () => {
     expect(result.code).toBe(3);
     const body = JSON.parse(result.stdout);
     expect(body.status).toBe("refused");
-    expect(body.violations[0].message).toMatch(/deactivates 30 users, over safety.maxDeactivations/);
+    expect(body.refusals[0]).toMatchObject({ limit: "maxDeactivations", planned: 30 });
+    expect(body.warnings.join("\n")).toMatch(/deactivates 30 users, over safety.maxDeactivations/);
     expect(sandbox.command.writeCount()).toBe(0);
     const store = openSnapshotStore(db(), { readonly: true });
     expect(store.load().users.filter((u) => !u.active)).toHaveLength(0);
@@ -219,7 +220,7 @@ describe("plan and sync against the emulators", () => {
     for (const id of victims) setUserStatus(sandbox.org, id, "ACTIVE");
   });
 
-  it("refuses a pull that lost most users (a bad read, not a mass exodus) with exit 1, unless --force", async () => {
+  it("refuses a pull that lost most users (a bad read, not a mass exodus) with exit 3, unless --force", async () => {
     const saved = [...sandbox.org.app.users];
     const savedGroups = [...sandbox.org.app.groups];
     sandbox.org.app.users.splice(0, sandbox.org.app.users.length - 3);
@@ -229,9 +230,9 @@ describe("plan and sync against the emulators", () => {
       const planned = await plan("--json");
       expect(JSON.parse(planned.stdout).warnings.join("\n")).toMatch(/sync would refuse this: Okta returned 3 active users/);
       const result = await sync("--json", "--log-format", "pretty");
-      expect(result.code).toBe(1);
-      expect(JSON.parse(result.stdout).status).toBe("failed");
-      expect(result.stderr).toMatch(/looks like a failed or partial read, so nothing was planned or written/);
+      expect(result.code).toBe(3);
+      expect(JSON.parse(result.stdout).status).toBe("refused");
+      expect(result.stderr).toMatch(/looks like a failed or partial read/);
       expect(result.stderr).toMatch(/rerun with --force/);
       expect(sandbox.command.writeCount()).toBe(0);
     } finally {

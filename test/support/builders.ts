@@ -1,5 +1,5 @@
 /** Small builders for domain data, so tests read as the situation they describe. */
-import type { DesiredGroup, DesiredState, DesiredUser, Operation, Plan, Snapshot, SnapshotGroup, SnapshotUser } from "../../src/model.js";
+import type { DesiredGroup, DesiredState, DesiredUser, Operation, Plan, SkippedUser, Snapshot, SnapshotGroup, SnapshotUser } from "../../src/model.js";
 
 export function desiredUser(oktaId: string, overrides: Partial<DesiredUser> & { attrs?: Record<string, string> } = {}): DesiredUser {
   const userName = overrides.userName ?? `${oktaId}@example.com`;
@@ -34,8 +34,13 @@ export function snapshotGroup(oktaId: string, displayName: string, members: stri
   return { oktaId, scimId: `scim-${oktaId}`, displayName, members: [...members].sort() };
 }
 
-export function desired(users: DesiredUser[], groups: DesiredGroup[] = []): DesiredState {
-  return { users, groups, warnings: [] };
+export function desired(users: DesiredUser[], groups: DesiredGroup[] = [], skipped: SkippedUser[] = []): DesiredState {
+  return { users, groups, warnings: [], ...(skipped.length > 0 ? { skipped } : {}) };
+}
+
+/** An assigned Okta user who cannot be pushed, held as it is in Command. */
+export function heldUser(oktaId: string, reason = "its email is not a valid address"): SkippedUser {
+  return { oktaId, login: `${oktaId}@example.com`, reason };
 }
 
 export function snapshot(users: SnapshotUser[], groups: SnapshotGroup[] = []): Snapshot {

@@ -148,6 +148,64 @@ describe("desired state", () => {
     );
     expect(state.users.map((u) => u.oktaId)).toEqual(["00u1", "00u3"]);
     expect(state.groups).toEqual([{ oktaId: "00g1", displayName: "Eng", members: ["00u1", "00u3"] }]);
-    expect(state.warnings).toEqual(["skipped Okta user 00u2: userName ada@example.com is also the userName of Okta user 00u1"]);
+    expect(state.skipped).toEqual([{ oktaId: "00u2", login: "ada@example.com", reason: "its userName ada@example.com is also the userName of Okta user 00u1 (the lower Okta id)" }]);
+    expect(state.warnings).toEqual([
+      "skipped Okta user ada@example.com (00u2): its userName ada@example.com is also the userName of Okta user 00u1 (the lower Okta id); it is not created in Command until this is fixed in Okta",
+    ]);
+  });
+
+  it("in a userName collision the user linked under that name keeps it, whatever the ids", () => {
+    const state = buildDesiredState(
+      {
+        appUsers: [
+          appUser({ ...ada, login: "Ada@example.com" }, { id: "00u1", userName: "Ada@example.com" }),
+          appUser(ada, { id: "00u7", userName: "ada@example.com" }),
+        ],
+        groups: [{ id: "00g1", name: "Eng", memberIds: ["00u1", "00u7"] }],
+      },
+      { ...defaults, linked: new Map([["00u7", "ada@example.com"]]) },
+    );
+    expect(state.users.map((u) => u.oktaId)).toEqual(["00u7"]);
+    expect(state.skipped).toEqual([{ oktaId: "00u1", login: "Ada@example.com", reason: "its userName Ada@example.com is also the userName of Okta user 00u7 (the one linked to it in Command)" }]);
+    expect(state.groups[0]?.members).toEqual(["00u7"]);
+  });
+
+  it("a link under another userName gives no claim: the lower id keeps the contested name", () => {
+    const state = buildDesiredState(
+      { appUsers: [appUser(ada, { id: "00u1" }), appUser(ada, { id: "00u7" })], groups: [] },
+      { ...defaults, linked: new Map([["00u7", "old.name@example.com"]]) },
+    );
+    expect(state.users.map((u) => u.oktaId)).toEqual(["00u1"]);
+    expect(state.skipped?.map((u) => u.oktaId)).toEqual(["00u7"]);
+    expect(state.warnings[0]).toMatch(/^skipped Okta user ada@example.com \(00u7\): .*; its Command user is held as it is until this is fixed in Okta$/);
+  });
+
+  it("holds an active user with bad data, and lets one who left Okta go (to be deactivated)", () => {
+    const typo = appUser({ ...ada, email: "bob at acme.example", login: "bob@example.com" }, { id: "00u2", userName: "bob@example.com" });
+    const gone = appUser({ ...ada, email: "carol at acme.example", login: "carol@example.com" }, { id: "00u3", userName: "carol@example.com" });
+    const state = buildDesiredState(
+      { appUsers: [appUser(ada), typo, { ...gone, user: { ...gone.user, status: "DEPROVISIONED" } }], groups: [{ id: "00g1", name: "Eng", memberIds: ["00u1", "00u2", "00u3"] }] },
+      { ...defaults, linked: new Map([["00u2", "bob@example.com"], ["00u3", "carol@example.com"]]) },
+    );
+    expect(state.users.map((u) => u.oktaId)).toEqual(["00u1"]);
+    expect(state.skipped).toEqual([{ oktaId: "00u2", login: "bob@example.com", reason: 'its email "bob at acme.example" is not a valid address' }]);
+    expect(state.groups[0]?.members).toEqual(["00u1"]);
+    expect(state.warnings).toEqual([
+      'skipped Okta user bob@example.com (00u2): its email "bob at acme.example" is not a valid address; its Command user is held as it is until this is fixed in Okta',
+    ]);
+  });
+
+  it("holds active users outside command.domains with outsideDomains: skip; an inactive one stays, to be deactivated", () => {
+    const guest = (id: string, status: string) =>
+      appUser({ ...ada, email: `${id}@partner.example`, login: `${id}@partner.example` }, { id, userName: `${id}@partner.example`, status });
+    const state = buildDesiredState(
+      { appUsers: [appUser(ada), guest("00u2", "PROVISIONED"), guest("00u3", "INACTIVE")], groups: [] },
+      { ...defaults, domains: ["example.com"], outsideDomains: "skip" },
+    );
+    expect(state.users.map((u) => [u.oktaId, u.active])).toEqual([
+      ["00u1", true],
+      ["00u3", false],
+    ]);
+    expect(state.skipped).toEqual([{ oktaId: "00u2", login: "00u2@partner.example", reason: "its domain partner.example is not in command.domains (users.outsideDomains: skip)" }]);
   });
 });

@@ -121,6 +121,7 @@ function run(overrides: Partial<RunSnapshotMetrics> = {}): RunSnapshotMetrics {
     usersInScope: 48,
     activeUsersInScope: 45,
     groupsInScope: 5,
+    skippedUsers: 1,
     applied: { ...emptySummary(), createUser: 2, addMembers: 7 },
     failedOperations: 1,
     ...overrides,
@@ -236,6 +237,9 @@ okta_command_sync_active_users_in_scope 45
 # HELP okta_command_sync_groups_in_scope Groups pushed to Command at the last run; absent when the pull failed.
 # TYPE okta_command_sync_groups_in_scope gauge
 okta_command_sync_groups_in_scope 5
+# HELP okta_command_sync_skipped_users Users assigned to the app who could not be pushed at the last run (bad data, a userName collision) and are held as they are in Command; absent when the pull failed.
+# TYPE okta_command_sync_skipped_users gauge
+okta_command_sync_skipped_users 1
 `;
 
 // --- tests --------------------------------------------------------------------------------------
@@ -248,7 +252,7 @@ describe("run metrics as Prometheus text", () => {
   it("the golden text is valid exposition format: every family has HELP and TYPE gauge, every line parses", () => {
     const parsed = parseExposition(GOLDEN);
     const names = new Set(parsed.samples.map((s) => s.name));
-    expect(names.size).toBe(14);
+    expect(names.size).toBe(15);
     for (const name of names) {
       expect(name.startsWith("okta_command_sync_")).toBe(true);
       expect(name.endsWith("_total")).toBe(false);
@@ -301,8 +305,8 @@ describe("run metrics as Prometheus text", () => {
   });
 
   it("a pull that failed leaves the scope series out rather than reporting zero users", () => {
-    const text = new RunMetrics().render(run({ status: "failed", usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined }));
-    expect(text).not.toMatch(/in_scope/);
+    const text = new RunMetrics().render(run({ status: "failed", usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined, skippedUsers: undefined }));
+    expect(text).not.toMatch(/in_scope|skipped_users/);
     parseExposition(text);
   });
 
@@ -434,15 +438,16 @@ describe("collector helpers", () => {
     expect(lastSuccessAt(log, ["sync", "demo"])).toEqual(new Date("2026-11-29T05:45:00.000Z"));
   });
 
-  it("scope counts users, active users and groups of the desired state", () => {
+  it("scope counts users, active users, groups and held users of the desired state", () => {
     const desired = {
       users: [
         { oktaId: "1", userName: "a", attributes: { userName: "a" }, active: true },
         { oktaId: "2", userName: "b", attributes: { userName: "b" }, active: false },
       ],
       groups: [{ oktaId: "g", displayName: "G", members: ["1"] }],
+      skipped: [{ oktaId: "3", login: "c", reason: "its email is not a valid address" }],
       warnings: [],
     };
-    expect(scopeOf(desired)).toEqual({ usersInScope: 2, activeUsersInScope: 1, groupsInScope: 1 });
+    expect(scopeOf(desired)).toEqual({ usersInScope: 2, activeUsersInScope: 1, groupsInScope: 1, skippedUsers: 1 });
   });
 });

@@ -7,6 +7,7 @@ import {
   desired,
   desiredGroup,
   desiredUser,
+  heldUser,
   snapshot,
   snapshotGroup,
   snapshotUser,
@@ -180,6 +181,44 @@ describe("planner: groups", () => {
   });
 });
 
+describe("planner: held users", () => {
+  it("never updates, deactivates or reactivates a held user, and lists it in plan.skipped", () => {
+    const result = plan(
+      desired([desiredUser("00u3")], [], [heldUser("00u1"), heldUser("00u2", "its userName is also the userName of Okta user 00u0")]),
+      snapshot([snapshotUser("00u1", { attrs: { title: "Old" } }), snapshotUser("00u2", { active: false }), snapshotUser("00u3")]),
+      keep,
+    );
+    expect(result.operations).toEqual([]);
+    expect(result.skipped?.map((u) => u.oktaId)).toEqual(["00u1", "00u2"]);
+  });
+
+  it("keeps a held user's memberships exactly as the snapshot has them: not removed, not added", () => {
+    const result = plan(
+      desired([desiredUser("00u2")], [desiredGroup("00g1", "Eng", ["00u2"]), desiredGroup("00g2", "Ops", ["00u2"])], [heldUser("00u1")]),
+      snapshot([snapshotUser("00u1"), snapshotUser("00u2")], [snapshotGroup("00g1", "Eng", ["00u1"]), snapshotGroup("00g2", "Ops", [])]),
+      keep,
+    );
+    expect(result.operations).toEqual([
+      { type: "addMembers", oktaGroupId: "00g1", displayName: "Eng", members: [{ oktaId: "00u2", userName: "00u2@example.com" }] },
+      { type: "addMembers", oktaGroupId: "00g2", displayName: "Ops", members: [{ oktaId: "00u2", userName: "00u2@example.com" }] },
+    ]);
+  });
+
+  it("holds a user even when the desired state also lists it", () => {
+    const result = plan(
+      desired([desiredUser("00u1", { active: false })], [desiredGroup("00g1", "Eng", ["00u1"])], [heldUser("00u1")]),
+      snapshot([snapshotUser("00u1")], [snapshotGroup("00g1", "Eng", [])]),
+      keep,
+    );
+    expect(result.operations).toEqual([]);
+  });
+
+  it("still deactivates a user who left the app while another is held", () => {
+    const result = plan(desired([], [], [heldUser("00u1")]), snapshot([snapshotUser("00u1"), snapshotUser("00u2")]), keep);
+    expect(result.operations).toEqual([{ type: "deactivateUser", oktaId: "00u2", scimId: "scim-00u2", userName: "00u2@example.com" }]);
+  });
+});
+
 describe("planner: determinism and purity", () => {
   it("orders operations by phase, then Okta id, whatever the input order", () => {
     const users = [desiredUser("00u3"), desiredUser("00u1"), desiredUser("00u2")];
@@ -213,12 +252,22 @@ const attrs = fc.record(
 );
 const subset = (ids: string[]) => fc.subarray(ids);
 
+// Held users are assigned but cannot be pushed: like the desired state builds it, they are in
+// neither the users nor the groups' members.
 const desiredArb: fc.Arbitrary<DesiredState> = fc
   .record({
     users: subset(userIds).chain((ids) => fc.tuple(...ids.map((id) => fc.record({ active: fc.boolean(), attrs, mail: fc.constantFrom("a", "b") }).map((v) => desiredUser(id, { active: v.active, attrs: v.attrs, userName: `${id}.${v.mail}@example.com` }))))),
     groups: subset(groupIds).chain((ids) => fc.tuple(...ids.map((id) => fc.record({ name: fc.constantFrom("Eng", "Ops", "Sales"), members: subset(userIds) }).map((v) => desiredGroup(id, `${v.name}-${id}`, v.members))))),
+    held: subset(userIds),
   })
-  .map(({ users, groups }) => desired(users, groups));
+  .map(({ users, groups, held }) => {
+    const isHeld = (id: string) => held.includes(id);
+    return desired(
+      users.filter((u) => !isHeld(u.oktaId)),
+      groups.map((g) => ({ ...g, members: g.members.filter((m) => !isHeld(m)) })),
+      held.map((id) => heldUser(id)),
+    );
+  });
 
 const snapshotArb: fc.Arbitrary<Snapshot> = subset(userIds).chain((linked) =>
   fc
@@ -236,6 +285,14 @@ describe("planner: properties", () => {
         const first = plan(want, have, { onRemove });
         const after = applyToSnapshot(have, first);
         const byId = new Map(after.users.map((u) => [u.oktaId, u]));
+        // Held users are never touched: no operation names them, their Command user is as it was.
+        const held = new Set((want.skipped ?? []).map((u) => u.oktaId));
+        expect(first.skipped?.map((u) => u.oktaId)).toEqual([...held].sort());
+        for (const op of first.operations) {
+          if ("oktaId" in op) expect(held.has(op.oktaId)).toBe(false);
+          if (op.type === "addMembers" || op.type === "removeMembers") for (const m of op.members) expect(held.has(m.oktaId)).toBe(false);
+        }
+        for (const user of have.users) if (held.has(user.oktaId)) expect(byId.get(user.oktaId)).toEqual(user);
         for (const user of want.users) {
           const got = byId.get(user.oktaId);
           if (user.active) {
@@ -246,12 +303,14 @@ describe("planner: properties", () => {
           }
         }
         const wanted = new Set(want.users.map((u) => u.oktaId));
-        for (const user of after.users) if (!wanted.has(user.oktaId)) expect(user.active).toBe(false);
+        for (const user of after.users) if (!wanted.has(user.oktaId) && !held.has(user.oktaId)) expect(user.active).toBe(false);
         const activeIds = new Set(want.users.filter((u) => u.active).map((u) => u.oktaId));
         const groups = new Map(after.groups.map((g) => [g.oktaId, g]));
+        const had = new Map(have.groups.map((g) => [g.oktaId, g.members]));
         for (const group of want.groups) {
           expect(groups.get(group.oktaId)?.displayName).toBe(group.displayName);
-          expect(groups.get(group.oktaId)?.members).toEqual(group.members.filter((m) => activeIds.has(m)));
+          const keptHeld = (had.get(group.oktaId) ?? []).filter((m) => held.has(m));
+          expect(groups.get(group.oktaId)?.members).toEqual([...group.members.filter((m) => activeIds.has(m)), ...keptHeld].sort());
         }
         if (onRemove === "delete") expect(after.groups.length).toBe(want.groups.length);
         expect(plan(want, after, { onRemove }).operations).toEqual([]);

@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { SyncError } from "../../errors.js";
 import { planTarget, runPlan } from "../../engine/sync-run.js";
+import { refusalJson } from "../../plan/guard.js";
 import { type SavedPlan, savePlan } from "../../plan/saved-plan.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { planJson, renderDrift, renderPlan } from "../render.js";
@@ -28,10 +29,13 @@ export function registerPlan(program: Command, run: (command: Command, action: (
         if (flags.out !== undefined && flags.refresh) {
           throw new SyncError("config", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
         }
-        const { plan, fingerprint, drift } = await runPlan(config, context.out.reporter(), { refresh: flags.refresh === true });
-        if (flags.out !== undefined) writePlanFile(flags.out, savePlan(plan, fingerprint, planTarget(config), new Date()));
-        if (context.options.json) context.out.printJson({ ...planJson(plan, drift), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
-        else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
+        const { plan: computed, fingerprint, drift, refusals } = await runPlan(config, context.out.reporter(), { refresh: flags.refresh === true });
+        if (flags.out !== undefined) writePlanFile(flags.out, savePlan(computed, fingerprint, planTarget(config), new Date()));
+        // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.
+        const plan = { ...computed, warnings: [...computed.warnings, ...refusals.map((r) => `sync would refuse this: ${r.message}`)] };
+        if (context.options.json) {
+          context.out.printJson({ ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
+        } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
         return flags.detailedExitcode === true && plan.operations.length > 0 ? 2 : 0;
       }),

@@ -5,11 +5,13 @@ import type { Limit } from "../../config/types.js";
 import { errorMessage, SyncError } from "../../errors.js";
 import type { PullSummary } from "../../engine/pull-desired.js";
 import { runSync, type Selection, type SyncResult } from "../../engine/sync-run.js";
-import { emptySummary, operationTarget, summarize } from "../../model.js";
+import { emptySummary, operationTarget, type Plan, summarize } from "../../model.js";
 import { checkMetricsDirectory, publishMetrics, RunMetrics } from "../../metrics/index.js";
+import { type Refusal, refusalJson } from "../../plan/guard.js";
+import type { Drift } from "../../plan/refresh.js";
 import { parseSavedPlan } from "../../plan/saved-plan.js";
 import { type CommandContext, readConfig } from "../context.js";
-import { reportError } from "../report-error.js";
+import { EXIT, reportError } from "../report-error.js";
 import { auditFields, driftJson, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
 export interface SyncFlags {
@@ -142,6 +144,8 @@ function report(context: CommandContext, result: SyncResult): number {
   const json = context.options.json === true;
   switch (result.kind) {
     case "dry-run": {
+      // A dry run answers what `sync` would do, refusals included.
+      if (result.refusals.length > 0) return reportRefused(context, { ...result, runId: null, dryRun: true });
       if (json) {
         out.printJson({
           status: "succeeded",
@@ -152,36 +156,29 @@ function report(context: CommandContext, result: SyncResult): number {
           warnings: result.plan.warnings,
           drift: driftJson(result.drift),
           operations: result.plan.operations,
+          refusals: [],
+          skipped: result.plan.skipped ?? [],
           ...pullJson(result.pull),
         });
       } else out.print(`${[...renderDrift(out, result.drift), renderPlan(out, result.plan, "Dry run")].join("\n")}\n\nDry run: nothing was written.`);
       return 0;
     }
-    case "refused": {
-      if (json) {
-        out.printJson({
-          status: "refused",
-          runId: result.runId,
-          summary: emptySummary(),
-          failed: [],
-          warnings: result.plan.warnings,
-          drift: driftJson(result.drift),
-          violations: result.violations.map((v) => ({ rule: v.rule, limit: v.limit, planned: v.planned, message: v.message })),
-          plan: planJson(result.plan),
-          ...pullJson(result.pull),
-        });
-      } else {
-        out.print([...renderDrift(out, result.drift), renderPlan(out, result.plan)].join("\n"));
-        out.print(["", out.style("red", "Refused: nothing was written."), ...result.violations.map((v) => `  ${v.message}`)].join("\n"));
-      }
-      for (const violation of result.violations) out.log("error", `safety limit: ${violation.message}`);
-      return 3;
-    }
+    case "refused":
+      return reportRefused(context, { ...result, dryRun: false });
     case "applied": {
       const status = result.status === "interrupted" ? "failed" : result.status;
       const warnings = result.status === "interrupted" ? [...result.warnings, "the run was interrupted before every operation was applied"] : result.warnings;
       if (json) {
-        out.printJson({ status, runId: result.runId, summary: result.applied, failed: result.failed, warnings, drift: driftJson(result.drift), ...pullJson(result.pull) });
+        out.printJson({
+          status,
+          runId: result.runId,
+          summary: result.applied,
+          failed: result.failed,
+          warnings,
+          drift: driftJson(result.drift),
+          skipped: result.plan.skipped ?? [],
+          ...pullJson(result.pull),
+        });
       } else {
         const lines = [...renderDrift(out, result.drift), renderPlan(out, { operations: result.plan.operations, warnings: [] })];
         if (result.plan.operations.length > 0) {
@@ -194,6 +191,36 @@ function report(context: CommandContext, result: SyncResult): number {
       return status === "succeeded" ? 0 : 1;
     }
   }
+}
+
+/** A refused sync, or a dry run of one: exit 3, and the reasons, the same way both times. */
+function reportRefused(
+  context: CommandContext,
+  result: { runId: string | null; dryRun: boolean; plan: Plan; refusals: readonly Refusal[]; drift: Drift[]; pull?: PullSummary | undefined },
+): number {
+  const { out } = context;
+  const reasons = result.refusals.map((r) => r.message);
+  if (context.options.json) {
+    out.printJson({
+      status: "refused",
+      ...(result.dryRun ? { dryRun: true } : {}),
+      runId: result.runId,
+      summary: emptySummary(),
+      failed: [],
+      warnings: [...result.plan.warnings, ...reasons],
+      drift: driftJson(result.drift),
+      refusals: result.refusals.map(refusalJson),
+      skipped: result.plan.skipped ?? [],
+      plan: planJson(result.plan),
+      ...pullJson(result.pull),
+    });
+  } else {
+    out.print([...renderDrift(out, result.drift), renderPlan(out, result.plan, result.dryRun ? "Dry run" : "Plan")].join("\n"));
+    const verdict = result.dryRun ? "Dry run: sync would refuse this plan; nothing was written." : "Refused: nothing was written.";
+    out.print(["", out.style("red", verdict), ...reasons.map((reason) => `  ${reason}`)].join("\n"));
+  }
+  for (const reason of reasons) out.log("error", `safety limit: ${reason}`);
+  return EXIT.refused;
 }
 
 /** `pull` in JSON results: how Okta was read (mode, requests, why an incremental run read everything). */
