@@ -72,7 +72,7 @@ export class CommandLimiter {
   take(): RateDecision {
     const t = this.now();
     if (t < this.coolingUntil) return this.refuse(t);
-    if (t < this.coolingUntil + this.probationMs && ++this.probationCount > this.probationMax) return this.cool(t);
+    if (t < this.coolingUntil + this.probationMs && ++this.probationCount > this.probationMax) return this.cool(t, 0);
     const perSecond = this.second?.take();
     if (perSecond !== undefined && !perSecond.ok) return this.cool(t, 0);
     const perMinute = this.minute.take();
