@@ -4,6 +4,7 @@
  * mappings) live in validate.ts so that every problem is reported even when shapes are wrong.
  */
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
+import { type CountryCode, isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { CORE_USER_SCHEMA } from "../model.js";
 import type { Limit } from "./types.js";
@@ -29,6 +30,7 @@ export const DEFAULTS = {
   onRemove: "keep" as const,
   suspended: "active" as const,
   phoneType: "work",
+  phoneRegion: "US" as CountryCode,
   onUserNameChange: "update" as const,
   outsideDomains: "warn" as const,
   maxDeactivations: "10%",
@@ -286,7 +288,7 @@ export const KNOWN_KEYS = {
   okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare"],
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
   groups: ["push", "onRemove"],
-  users: ["suspended", "phoneType", "onUserNameChange", "outsideDomains"],
+  users: ["suspended", "phoneType", "phoneRegion", "onUserNameChange", "outsideDomains"],
   sync: ["refreshEvery", "fullEvery"],
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
@@ -371,6 +373,9 @@ export const configSchema = z.strictObject(
           phoneType: text("must be a phone number type such as work or mobile").refine((v) => /^[A-Za-z0-9_-]+$/.test(v), {
             error: "must be a phone number type such as work or mobile (letters, digits, - and _)",
           }),
+          phoneRegion: text("must be a two-letter country code such as US or GB")
+            .transform((v) => v.trim().toUpperCase())
+            .refine((v): v is CountryCode => isSupportedCountry(v), { error: "must be a two-letter country code such as US, GB or AU" }),
           onUserNameChange: oneOf(["update", "recreate", "skip"]),
           outsideDomains: oneOf(["warn", "skip"]),
         },

@@ -1,3 +1,5 @@
+import type { CountryCode } from "libphonenumber-js";
+
 /** The resolved configuration: every default filled in, every secret read, every URL checked. */
 
 export interface AttributeMapping {
@@ -62,6 +64,8 @@ export interface Config {
     suspended: "active" | "deactivate";
     /** The `type` of the phone number the default mapping of primaryPhone writes. */
     phoneType: string;
+    /** Region of phone numbers without a country code, for E.164 (ISO 3166 alpha-2, e.g. US, GB). */
+    phoneRegion: CountryCode;
     /**
      * A changed userName: `update` sends it (Command may not apply it, a known issue), `recreate`
      * deactivates the old Command user and creates a new one, `skip` keeps the old userName.

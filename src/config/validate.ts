@@ -309,6 +309,7 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
     users: {
       suspended: raw.users?.suspended ?? DEFAULTS.suspended,
       phoneType: raw.users?.phoneType ?? DEFAULTS.phoneType,
+      phoneRegion: raw.users?.phoneRegion ?? DEFAULTS.phoneRegion,
       onUserNameChange: raw.users?.onUserNameChange ?? DEFAULTS.onUserNameChange,
       outsideDomains: raw.users?.outsideDomains ?? DEFAULTS.outsideDomains,
     },

@@ -142,6 +142,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
     const desired = buildDesiredState(pull, {
       attributes: config.attributes,
       phoneType: config.users.phoneType,
+      phoneRegion: config.users.phoneRegion,
       suspended: config.users.suspended,
       domains: config.command.domains,
       outsideDomains: config.users.outsideDomains,

@@ -4,11 +4,14 @@
  */
 import type { AttributeMapping, Config } from "../config/types.js";
 import { CORE_USER_SCHEMA, type UserAttributes } from "../model.js";
+import { toE164 } from "./phone.js";
 import type { OktaAppUserView } from "./types.js";
 
 export interface MappingOptions {
   attributes: readonly AttributeMapping[];
   phoneType: string;
+  /** Region of phone numbers written without a country code (ISO 3166 alpha-2). Default US. */
+  phoneRegion?: Config["users"]["phoneRegion"];
   suspended: Config["users"]["suspended"];
 }
 
@@ -122,6 +125,12 @@ export function mapUser(appUser: OktaAppUserView, options: MappingOptions, rules
       if (value === undefined && raw !== undefined && raw !== null && raw !== "") {
         warnings.push(`${rule.source.expression} is not a single value (${Array.isArray(raw) ? "a list" : typeof raw}); ${rule.path} left out`);
       }
+    }
+    if (value !== undefined && rule.path.startsWith("phoneNumbers[")) {
+      const phone = toE164(value, options.phoneRegion ?? "US");
+      if (phone.ok) value = phone.e164;
+      else warnings.push(`${rule.path}: ${phone.reason}; sent as it is`);
+      if (phone.ok && phone.note !== undefined) warnings.push(`${rule.path}: ${phone.note}`);
     }
     if (value !== undefined) attributes[rule.path] = value;
   }

@@ -109,7 +109,7 @@ function defaults(statePath: string): Config {
       domains: [],
     },
     groups: { push: [], onRemove: "keep" },
-    users: { suspended: "active", phoneType: "work", onUserNameChange: "update", outsideDomains: "warn" },
+    users: { suspended: "active", phoneType: "work", phoneRegion: "US", onUserNameChange: "update", outsideDomains: "warn" },
     sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
     safety: {
       maxDeactivations: { kind: "percent", value: 10 },
@@ -181,7 +181,7 @@ describe("values that are accepted", () => {
 okta: { orgUrl: "https://acme.okta.com/", appId: 0oa9, clientId: 0oa8, privateKey: '${JWK}', keyId: k1, scopes: [okta.users.read] }
 command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100, domains: [Acme.com, acme.co.uk] }
 groups: { push: assigned, onRemove: delete }
-users: { suspended: deactivate, phoneType: mobile, onUserNameChange: recreate, outsideDomains: skip }
+users: { suspended: deactivate, phoneType: mobile, phoneRegion: gb, onUserNameChange: recreate, outsideDomains: skip }
 sync: { refreshEvery: 24h, fullEvery: 6h }
 safety: { maxDeactivations: 25 }
 state: { path: data/state.db }
@@ -204,7 +204,7 @@ state: { path: data/state.db }
       domains: ["acme.com", "acme.co.uk"],
     });
     expect(config.groups).toEqual({ push: "assigned", onRemove: "delete" });
-    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile", onUserNameChange: "recreate", outsideDomains: "skip" });
+    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile", phoneRegion: "GB", onUserNameChange: "recreate", outsideDomains: "skip" });
     expect(config.sync.refreshEveryMs).toBe(24 * 3600 * 1000);
     expect(config.sync.fullEveryMs).toBe(6 * 3600 * 1000);
     expect(config.safety.maxDeactivations).toEqual({ kind: "count", value: 25 });
@@ -701,7 +701,7 @@ describe("unknown keys", () => {
     [{ orgUrl: "x" }, "orgUrl: unknown key; did you mean okta.orgUrl?"],
     [{ safety: { maxDeactivation: 5 } }, "safety.maxDeactivation: unknown key; did you mean maxDeactivations?"],
     [{ attributes: [{ okta: "user.title", externalName: "title", namespace: "x" }] }, "attributes[0].namespace: unknown key (allowed here: okta, externalName, externalNamespace)"],
-    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType, onUserNameChange, outsideDomains)"],
+    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType, phoneRegion, onUserNameChange, outsideDomains)"],
   ])("%j", (extra, message) => {
     const input = { ...raw(), ...extra } as Record<string, unknown>;
     if ("okta" in extra) input.okta = { ...(raw().okta as object), ...(extra.okta as object) };
@@ -725,6 +725,7 @@ describe("validation messages", () => {
     [{ groups: { push: ["Eng", ""] } }, 'groups.push[1]: must be an Okta group name or id (a non-empty string) (got "")'],
     [{ groups: { onRemove: "archive" } }, 'groups.onRemove: must be one of keep, delete (got "archive")'],
     [{ users: { suspended: "suspend" } }, 'users.suspended: must be one of active, deactivate (got "suspend")'],
+    [{ users: { phoneRegion: "Narnia" } }, 'users.phoneRegion: must be a two-letter country code such as US, GB or AU (got "Narnia")'],
     [{ users: { phoneType: 'work"' } }, 'users.phoneType: must be a phone number type such as work or mobile (letters, digits, - and _) (got "work\\"")'],
     [{ safety: { maxDeactivations: "ten" } }, 'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "ten")'],
     [{ safety: { maxDeactivations: "150%" } }, 'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "150%")'],
