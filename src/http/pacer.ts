@@ -56,6 +56,8 @@ export class CommandPacer {
   /** The slow restart after a hold lasts until then; `lastSlot` keeps its spacing. */
   private restartUntil = Number.NEGATIVE_INFINITY;
   private lastSlot = Number.NEGATIVE_INFINITY;
+  /** When the last request was really let go (spacing of the burst-free default). */
+  private lastRelease = Number.NEGATIVE_INFINITY;
 
   constructor(options: CommandPacerOptions) {
     const rpm = options.requestsPerMinute;
@@ -107,7 +109,7 @@ export class CommandPacer {
       const now = this.clock.now();
       const at = this.reserve(now);
       const wait = at - now;
-      if (wait <= 0) return;
+      if (wait <= 0) return this.gate(signal);
       if (wait >= REPORTED_WAIT_MS && this.onWait) {
         const held = at <= this.restartUntil && this.heldUntil > now;
         this.onWait({
@@ -122,7 +124,28 @@ export class CommandPacer {
       const heldBefore = this.heldUntil;
       await this.clock.sleep(wait, signal);
       // A 429 seen while this request waited: its slot was given before the cooldown was known.
-      if (this.heldUntil === heldBefore) return;
+      if (this.heldUntil !== heldBefore) continue;
+      await this.gate(signal);
+      return;
+    }
+  }
+
+  /**
+   * Keeps releases at least one interval apart in the order they really happen: a request woken
+   * late (a busy event loop) must not bunch up with the next one on time, or a server counting
+   * per second sees a burst the schedule never had.
+   */
+  private async gate(signal: AbortSignal | undefined): Promise<void> {
+    // An explicit burst allows bunching by design.
+    if (this.intervalMs === 0 || this.toleranceMs > 0) return;
+    for (;;) {
+      const now = this.clock.now();
+      const gap = this.lastRelease + this.intervalMs - now;
+      if (gap <= 0.5) {
+        this.lastRelease = now;
+        return;
+      }
+      await this.clock.sleep(gap, signal);
     }
   }
 
