@@ -18,7 +18,9 @@ const CLIENT_ID = "0oaFaultsServiceApp1";
 const SCOPES = ["okta.users.read", "okta.groups.read", "okta.apps.read"];
 const APP_USERS = "GET /api/v1/apps/{appId}/users";
 /** Far above what any run here needs: a child still alive then is killed, and its code is null. */
-const CHILD_LIMIT_MS = 45_000;
+const CHILD_LIMIT_MS = 40_000;
+/** Room for the child's limit, so that a child that hangs fails on its exit code, not on the test's timeout. */
+const TEST_LIMIT = { timeout: CHILD_LIMIT_MS + 20_000 };
 
 interface Received {
   method: string;
@@ -109,7 +111,7 @@ function run(command: string, env = tokenEnv()) {
   return runCli([command], { env, cwd: dir(), timeoutMs: CHILD_LIMIT_MS });
 }
 
-describe("a response that stalls", () => {
+describe("a response that stalls", TEST_LIMIT, () => {
   it.each(["sync", "plan"])("%s: Okta sends headers and `[` and nothing more; the run fails naming the deadline and the process exits by itself", async (command) => {
     injectOnAppUsers(() => ({ stall: true }));
     const result = await run(command);
@@ -122,7 +124,7 @@ describe("a response that stalls", () => {
   });
 });
 
-describe("a list that never ends", () => {
+describe("a list that never ends", TEST_LIMIT, () => {
   it("empty pages with a next link: exit 1 after the first page", async () => {
     injectOnAppUsers(() => ({ endlessNext: "empty" }));
     const result = await run("sync");
@@ -141,7 +143,7 @@ describe("a list that never ends", () => {
   });
 });
 
-describe("a redirect", () => {
+describe("a redirect", TEST_LIMIT, () => {
   const location = (ctx: InjectContext) => `${elsewhere.url}${ctx.pathname}?${ctx.query.toString()}`;
 
   it("API token: a 302 to another port of the same host fails the run naming where it pointed; nothing reaches that port", async () => {
