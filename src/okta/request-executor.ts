@@ -19,16 +19,6 @@ import { BufferedResponse, OktaDeadlineError, RequestDeadline, type StreamingRes
 
 export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
 
-/** The part of node-fetch's Response used here. */
-export interface SdkResponse {
-  ok: boolean;
-  status: number;
-  url: string;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-  clone(): { text(): Promise<string> };
-}
-
 /** Okta (or something in front of it) answered with a redirect; it is not followed. */
 export class OktaRedirectError extends Error {
   constructor(
@@ -147,7 +137,7 @@ export class OktaRequestExecutor extends RequestExecutor {
     });
   }
 
-  override async fetch(request: SdkRequest): Promise<SdkResponse> {
+  override async fetch(request: SdkRequest): Promise<BufferedResponse> {
     const target = request as { method?: unknown; url?: unknown };
     const method = String(target.method ?? "GET").toUpperCase();
     const url = String(target.url ?? "");
