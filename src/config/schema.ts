@@ -27,6 +27,7 @@ export const DEFAULTS = {
   updateMethod: "put" as const,
   membersPerRequest: 100,
   timeoutMs: 30_000,
+  oktaTimeoutMs: 60_000,
   onRemove: "keep" as const,
   suspended: "active" as const,
   phoneType: "work",
@@ -285,7 +286,7 @@ function baseUrl(options: { allowPath: boolean; example: string }) {
 
 export const KNOWN_KEYS = {
   "": ["okta", "command", "groups", "users", "sync", "safety", "retry", "state", "attributes"],
-  okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare"],
+  okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare", "timeoutMs"],
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
   groups: ["push", "onRemove"],
   users: ["suspended", "phoneType", "phoneRegion", "onUserNameChange", "outsideDomains"],
@@ -339,6 +340,7 @@ export const configSchema = z.strictObject(
             })
             .min(1, { error: `must list at least one scope (default: ${DEFAULT_SCOPES.join(", ")})` }),
           maxRateShare: fraction(RATE_SHARE_RULE, false),
+          timeoutMs: wholeNumber(100, 600_000, "must be a whole number of milliseconds from 100 to 600000"),
         },
         mapping(KNOWN_KEYS.okta.join(", ")),
       )

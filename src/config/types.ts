@@ -37,6 +37,8 @@ export interface Config {
     auth: OktaAuth;
     /** Share of each Okta rate-limit bucket this tool may use, from X-Rate-Limit-Limit (0 < share <= 1). */
     maxRateShare: number;
+    /** Deadline of each request to Okta, response body included (ms). */
+    timeoutMs: number;
   };
   command: {
     /** Base URL of the SCIM API, without a trailing slash. */

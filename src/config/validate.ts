@@ -294,7 +294,7 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
   }));
 
   const config: Config = {
-    okta: { orgUrl, appId: okta.appId!, auth, maxRateShare: okta.maxRateShare ?? DEFAULTS.maxRateShare },
+    okta: { orgUrl, appId: okta.appId!, auth, maxRateShare: okta.maxRateShare ?? DEFAULTS.maxRateShare, timeoutMs: okta.timeoutMs ?? DEFAULTS.oktaTimeoutMs },
     command: {
       scimUrl: command.scimUrl ?? regionUrl,
       token: command.token!,

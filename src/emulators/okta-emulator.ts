@@ -8,6 +8,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { endlessPage, firstPageUrl, type InjectedFault, redirectReply, startStalledList } from "./okta-faults.js";
 import { type SearchExpr, matches, parseSearch } from "./okta-search.js";
 import { LOG_PAGE_LIMIT, parseLogQuery, queryLog, renderLogEvent } from "./okta-system-log.js";
 import {
@@ -24,6 +25,7 @@ import {
   lookupUser,
 } from "./org-generator.js";
 
+export type { InjectedFault } from "./okta-faults.js";
 export { matches, parseSearch, type SearchExpr } from "./okta-search.js";
 
 export type RateLimitBucket = "apps" | "groups" | "group" | "users" | "user" | "logs" | "oauth" | "other";
@@ -117,11 +119,6 @@ export interface InjectContext {
   /** Requests received so far with this method and pathname, this one included. */
   count: number;
 }
-
-/** A fault to answer with instead of the real response: an HTTP error, or a dropped connection. */
-export type InjectedFault =
-  | { status: number; body?: unknown; text?: string; headers?: Record<string, string> }
-  | { reset: true };
 
 export interface OktaEmulatorBehavior {
   dropExpandOnNextLink: boolean;
@@ -418,6 +415,17 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       req.socket.destroy();
       return;
     }
+    if (fault && "stall" in fault) {
+      emulator.requests.push({ method, path: req.url ?? "/", status: 200, bucket, auth, userAgent: req.headers["user-agent"] });
+      startStalledList(res, budget.headers);
+      return;
+    }
+    if (fault && "endlessNext" in fault) {
+      if (fault.endlessNext === "empty") return send(endlessPage(base, url, []));
+      const first = route(firstPageUrl(url));
+      return send(first.status === 200 && Array.isArray(first.body) ? endlessPage(base, url, first.body) : first);
+    }
+    if (fault && "redirect" in fault) return send(redirectReply(fault));
     if (fault) {
       const headers = { ...(fault.status === 429 ? { "X-Rate-Limit-Reset": String(Math.floor(now() / 1000)) } : {}), ...fault.headers };
       if (fault.status === 429) stats.rateLimited++;

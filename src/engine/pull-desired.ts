@@ -133,6 +133,7 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
       {
         retry: config.retry,
         maxRateShare: config.okta.maxRateShare,
+        requestTimeoutMs: config.okta.timeoutMs,
         onWait: reportWait(reporter),
         ...(context.signal === undefined ? {} : { signal: context.signal }),
         ...(context.onResponse === undefined ? {} : { onResponse: context.onResponse }),

@@ -14,11 +14,13 @@ import { Client } from "@okta/okta-sdk-nodejs";
 import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
+import { formatDuration } from "../http/clock.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
 import type { ResponseListener } from "../metrics/http-event.js";
-import { OktaHttpFailure, OktaRequestExecutor, OktaTokenError, OktaTransportError } from "./request-executor.js";
+import { OktaDeadlineError } from "./bounded-response.js";
+import { OktaHttpFailure, OktaRedirectError, OktaRequestExecutor, OktaTokenError, OktaTransportError } from "./request-executor.js";
 
 export interface OktaClientOptions extends ClockOptions {
   orgUrl: string;
@@ -30,7 +32,7 @@ export interface OktaClientOptions extends ClockOptions {
   retry?: RetryConfig;
   /** Share of each Okta rate-limit bucket to use per window (`okta.maxRateShare`). Default: no pacing. */
   maxRateShare?: number;
-  /** Deadline of one attempt, response body included (ms). Default 60 000. */
+  /** Deadline of one attempt, response body included (ms); `okta.timeoutMs`. Default 60 000. */
   requestTimeoutMs?: number;
   /** Told about waits: Okta's rate limit, the backoff before a retry. */
   onWait?: WaitListener;
@@ -227,6 +229,11 @@ function isFetchError(error: unknown): error is { name: "FetchError"; type?: unk
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "FetchError";
 }
 
+/** `60 s`, or `1500 ms` when whole seconds would misstate the setting. */
+function deadlineText(ms: number): string {
+  return ms % 1000 === 0 ? formatDuration(ms) : `${ms} ms`;
+}
+
 function transportError(inner: unknown, method: string, rawUrl: string, redact: Redactor): SyncError {
   const fetchError = isFetchError(inner) ? inner : undefined;
   const message = redact(String(fetchError?.message ?? (inner instanceof Error ? inner.message : inner)));
@@ -236,6 +243,13 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
     origin = redact(new URL(rawUrl).origin);
   } catch {
     // keep the raw text
+  }
+  if (inner instanceof OktaDeadlineError) {
+    return new NetworkError(
+      "okta",
+      `no answer from ${origin} in time (${method} ${url}): the response was not complete within ${deadlineText(inner.timeoutMs)}, the deadline of each request (okta.timeoutMs)`,
+      inner,
+    );
   }
   if (fetchError?.type === "request-timeout" || fetchError?.type === "body-timeout") {
     return new NetworkError("okta", `no answer from ${origin} in time (${method} ${url})`, inner);
@@ -259,8 +273,17 @@ function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): 
   }
 
   if (error instanceof OktaTransportError) return transportError(error.cause, error.method, error.url, redact);
-  // A body that stalls or breaks is read by the SDK after the executor has returned.
-  if (isFetchError(error)) return transportError(error, "GET", String((error as { url?: unknown }).url ?? "Okta"), redact);
+
+  if (error instanceof OktaRedirectError) {
+    return new RemoteError({
+      side: "okta",
+      method: error.method,
+      url: redact(error.url),
+      status: error.status,
+      detail: error.location === undefined ? "a redirect without a Location header" : `redirected to ${redact(error.location)}`,
+      hint: "redirects are not followed, so that no credential goes anywhere but okta.orgUrl: set okta.orgUrl to the org's own URL (https://<org>.okta.com or its custom domain)",
+    });
+  }
 
   if (isHttpFailure(error)) {
     const url = redact(error.url);

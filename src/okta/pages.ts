@@ -19,11 +19,23 @@ export function rawCollection(connection: OktaConnection, path: string, query: R
   return new Collection(connection.client.http as unknown as ConstructorParameters<typeof Collection>[0], url);
 }
 
+/** What tells one listed item from another: Okta's id (users, groups, assignments) or uuid (log events). */
+function itemKey(item: unknown): string {
+  if (typeof item === "object" && item !== null) {
+    const { id, uuid } = item as { id?: unknown; uuid?: unknown };
+    if (typeof id === "string") return `id:${id}`;
+    if (typeof uuid === "string") return `uuid:${uuid}`;
+  }
+  return `json:${JSON.stringify(item)}`;
+}
+
 /**
  * Reads a collection page by page (the SDK's item iterator hides page boundaries and yields a null
  * item for an empty page that has a next link). Each next link must stay on the org's origin, since
- * the SDK would send the credentials wherever it points, and must not repeat. `onPage` may return
- * false to stop (the System Log's polling links never end).
+ * the SDK would send the credentials wherever it points, and the read must progress: a next link
+ * that repeats, or one that follows a page bringing no item not seen before (an empty page
+ * included), fails the read instead of looping forever. `onPage` may return false to stop (the
+ * System Log's polling links never end).
  */
 export async function readPages<T>(
   connection: OktaConnection,
@@ -33,6 +45,7 @@ export async function readPages<T>(
 ): Promise<void> {
   const origin = new URL(connection.orgUrl).origin;
   const seen = new Set<string>();
+  const items = new Set<string>();
   while (collection.nextUri) {
     const current = collection.nextUri;
     if (seen.has(current)) throw new ProtocolError(`Okta sent the same next link twice: ${current}`);
@@ -42,6 +55,18 @@ export async function readPages<T>(
     if (onPage(page as T[]) === false) break;
     const next = collection.nextUri;
     if (!next) break;
+    let fresh = 0;
+    for (const item of page) {
+      const key = itemKey(item);
+      if (!items.has(key)) {
+        items.add(key);
+        fresh++;
+      }
+    }
+    if (fresh === 0) {
+      const what = page.length === 0 ? "an empty page" : `a page of ${page.length} items all listed before`;
+      throw new ProtocolError(`Okta's list does not progress: it answered ${current} with ${what}, and a next link (${next}); refusing to follow it`);
+    }
     let nextUrl: URL;
     try {
       nextUrl = new URL(next, current);

@@ -1,8 +1,10 @@
 /**
  * The Okta SDK's request executor, replaced: every request the SDK sends (API calls, pages, the
- * OAuth token request) is paced per rate-limit bucket, given a timeout per attempt, and retried
- * by the same policy as the requests to Command. The SDK's own executor only retries 429s and
- * has no timeout; it is not used at all, so its retries are off.
+ * OAuth token request) is paced per rate-limit bucket, given a deadline per attempt that covers
+ * its whole body, and retried by the same policy as the requests to Command. The SDK's own
+ * executor only retries 429s and has no timeout; it is not used at all, so its retries are off.
+ * Redirects are never followed: node-fetch would send the credentials along to another port of
+ * the same host, so a 3xx is an error that says where it pointed.
  */
 import "./sdk-env.js";
 import { RequestExecutor } from "@okta/okta-sdk-nodejs";
@@ -13,17 +15,27 @@ import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
 import { type Failure, isRetryableStatus } from "../http/retry-policy.js";
 import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
+import { BufferedResponse, OktaDeadlineError, RequestDeadline, type StreamingResponse } from "./bounded-response.js";
 
 export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
 
-/** The part of node-fetch's Response used here. */
-export interface SdkResponse {
-  ok: boolean;
-  status: number;
-  url: string;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-  clone(): { text(): Promise<string> };
+/** Okta (or something in front of it) answered with a redirect; it is not followed. */
+export class OktaRedirectError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    /** Where it pointed, resolved against `url`; undefined without a Location header. */
+    readonly location: string | undefined,
+  ) {
+    super(`HTTP ${status} ${location === undefined ? "without a Location header" : `to ${location}`}`);
+    this.name = "OktaRedirectError";
+  }
+}
+
+/** 3xx but 304, which is no redirect (and never asked for: the SDK sends no conditional requests). */
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400 && status !== 304;
 }
 
 /** A request that got no usable HTTP answer; keeps the URL the SDK's own errors lack. */
@@ -87,7 +99,7 @@ export interface OktaRequestExecutorOptions {
   retry: RetryConfig;
   /** Share of each rate-limit bucket this job may use per window; undefined = no pacing. */
   maxRateShare: number | undefined;
-  /** Deadline of one attempt, from sending the request to the end of its body (ms). */
+  /** Deadline of one attempt, from sending the request to the end of its body (ms); when it passes the connection is closed. */
   requestTimeoutMs: number;
   clock: Clock;
   onWait?: WaitListener | undefined;
@@ -103,6 +115,7 @@ function isTokenEndpoint(url: string): boolean {
 
 /** node-fetch's FetchError: `type` says what went wrong, `code` the system error. */
 function transportCode(error: unknown): string | undefined {
+  if (error instanceof OktaDeadlineError) return "timeout";
   if (typeof error !== "object" || error === null) return undefined;
   const { type, code } = error as { type?: unknown; code?: unknown };
   if (type === "request-timeout" || type === "body-timeout") return "timeout";
@@ -124,7 +137,7 @@ export class OktaRequestExecutor extends RequestExecutor {
     });
   }
 
-  override async fetch(request: SdkRequest): Promise<SdkResponse> {
+  override async fetch(request: SdkRequest): Promise<BufferedResponse> {
     const target = request as { method?: unknown; url?: unknown };
     const method = String(target.method ?? "GET").toUpperCase();
     const url = String(target.url ?? "");
@@ -138,32 +151,41 @@ export class OktaRequestExecutor extends RequestExecutor {
       }
     })();
 
-    const response = await withRetries<SdkResponse>(
+    const response = await withRetries<BufferedResponse>(
       async () => {
         const permit = await this.pacer?.acquire(url, signal);
-        let answer: SdkResponse;
         const started = performance.now();
         const reportStatus = (status: number) =>
           notifyResponse(this.options.onResponse, { side: "okta", method, status, durationMs: performance.now() - started });
+        const deadline = new RequestDeadline(this.options.requestTimeoutMs);
+        let answer: BufferedResponse;
+        let headersSeen = false;
         try {
-          // A copy per attempt: node-fetch reads the timeout from it, and the caller's object stays as it was.
-          answer = (await super.fetch({ ...request, timeout: this.options.requestTimeoutMs } as SdkRequest)) as SdkResponse;
+          // A copy per attempt: the caller's object stays as it was. The body is read here, under
+          // the same deadline, so that the SDK never waits on the network.
+          const streaming = (await super.fetch({ ...request, redirect: "manual", signal: deadline.signal, timeout: 0 } as SdkRequest)) as unknown as StreamingResponse;
+          headersSeen = true;
+          permit?.done(streaming.headers);
+          answer = new BufferedResponse(streaming, await streaming.buffer(), method);
         } catch (error) {
           reportStatus(0);
-          permit?.done(undefined);
-          const failure: Failure = { kind: "network", code: transportCode(error) };
-          return { ok: false, error: new OktaTransportError(method, url, error), failure };
+          if (!headersSeen) permit?.done(undefined);
+          const cause = deadline.expired ? new OktaDeadlineError(this.options.requestTimeoutMs) : error;
+          const failure: Failure = { kind: "network", code: transportCode(cause) };
+          return { ok: false, error: new OktaTransportError(method, url, cause), failure };
+        } finally {
+          deadline.clear();
         }
         reportStatus(answer.status);
-        permit?.done(answer.headers);
         if (answer.ok || !isRetryableStatus(answer.status)) return { ok: true, value: answer };
-        // Read now: it frees the connection for the retry, and the last one's body is the error's detail.
-        const body = await answer.text().catch(() => "");
+        const body = await answer.text();
         const failure: Failure = { kind: "status", status: answer.status, serverWait: serverWait(answer.headers, answer.status, clock.now()) };
-        return { ok: false, error: new OktaHttpFailure(method, url, answer.status, body), failure } satisfies AttemptResult<SdkResponse>;
+        return { ok: false, error: new OktaHttpFailure(method, url, answer.status, body), failure } satisfies AttemptResult<BufferedResponse>;
       },
       { config: this.options.retry, clock, side: "okta", what: `${method} ${path}`, onWait: this.options.onWait, signal },
     );
+
+    if (isRedirect(response.status)) throw new OktaRedirectError(method, url, response.status, response.headers.get("location") ?? undefined);
 
     // The SDK's OAuth code skips its error filter on the token response (it calls an undefined
     // `Http.errorFilter`), so a refused assertion would otherwise surface as a confusing 401 on

@@ -97,7 +97,7 @@ function expectNoSecrets(messages: readonly string[]): void {
 /** Every default, as the smallest configuration (ENV) gets them, with the state file at `statePath`. */
 function defaults(statePath: string): Config {
   return {
-    okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5 },
+    okta: { orgUrl: "https://acme.okta.com", appId: "0oa1b2c3d4e5f6", auth: { mode: "token", token: OKTA_TOKEN }, maxRateShare: 0.5, timeoutMs: 60000 },
     command: {
       scimUrl: "https://api.command.verkada.com/scim",
       token: COMMAND_TOKEN,
@@ -192,6 +192,7 @@ state: { path: data/state.db }
       appId: "0oa9",
       auth: { mode: "privateKey", clientId: "0oa8", privateKey: JWK, keyId: "k1", scopes: ["okta.users.read"] },
       maxRateShare: 0.5,
+      timeoutMs: 60000,
     });
     expect(config.command).toEqual({
       scimUrl: "https://scim.prod2.verkada.com/scim",
@@ -259,6 +260,14 @@ retry: { maxAttempts: 3, maxElapsedMs: 60000, baseDelayMs: 250, maxDelayMs: 8000
       minPullFraction: 0.8,
     });
     expect(config.retry).toEqual({ maxAttempts: 3, maxElapsedMs: 60000, baseDelayMs: 250, maxDelayMs: 8000 });
+  });
+
+  it("takes the Okta request deadline from the file, and refuses one out of range", () => {
+    expect(load({ yaml: "okta:\n  timeoutMs: 2500\n", env: ENV }).config.okta.timeoutMs).toBe(2500);
+    const rule = "must be a whole number of milliseconds from 100 to 600000";
+    expect(problems(raw({ okta: { timeoutMs: 50 } }))).toEqual([`okta.timeoutMs: ${rule} (got 50)`]);
+    expect(problems(raw({ okta: { timeoutMs: "1m" } }))).toEqual([`okta.timeoutMs: ${rule} (got "1m")`]);
+    expect(problems(raw({ okta: { timeoutMs: 600_001 } }))).toEqual([`okta.timeoutMs: ${rule} (got 600001)`]);
   });
 
   it.each([
@@ -744,7 +753,7 @@ describe("validation messages", () => {
 
   it("reports a section that is not a mapping without echoing what it holds", () => {
     expect(problems({ okta: OKTA_TOKEN, command: { token: "t" } })).toEqual([
-      "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes, maxRateShare)",
+      "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes, maxRateShare, timeoutMs)",
     ]);
     expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes) (got a string)']);
   });
