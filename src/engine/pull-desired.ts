@@ -9,7 +9,6 @@ import type { DesiredState } from "../model.js";
 import type { ResponseListener } from "../metrics/http-event.js";
 import { buildDesiredState } from "../okta/desired-state.js";
 import { profileProjection } from "../okta/mapping.js";
-import { pullFromOkta } from "../okta/pull.js";
 import type { LogCheckpoint } from "../okta/system-log.js";
 import type { IncrementalBase, OktaPullResult } from "../okta/types.js";
 import type { SqliteSnapshotStore } from "../store/index.js";
@@ -113,6 +112,8 @@ export async function pullDesiredState(config: Config, reporter: Reporter, conte
     else incremental = base;
   }
   try {
+    // The Okta SDK takes most of the CLI's start-up: it is loaded only by runs that read Okta.
+    const { pullFromOkta } = await import("../okta/pull.js");
     const pull = await pullFromOkta(
       {
         orgUrl: config.okta.orgUrl,
