@@ -272,8 +272,9 @@ describe("SCIM client pacing (real time)", () => {
     await Promise.all(Array.from({ length: 25 }, (_, i) => client.createGroup(`00g${i}`, `Group ${i}`)));
     expect(command.requests.every((r) => r.status === 201)).toBe(true);
     // The burst went without waiting; at most the other 15 waited for their turn (fewer when a
-    // busy machine spread the calls out, so that some turns had come already).
-    expect(waits.length).toBeLessThanOrEqual(15);
+    // busy machine spread the calls out, so that some turns had come already). A wait under a
+    // millisecond is the rounding of the pacer's arithmetic, not a turn.
+    expect(waits.filter((ms) => ms >= 1).length).toBeLessThanOrEqual(15);
     // And no request reached Command before its turn: the k-th after the burst no sooner than k
     // intervals after the calls began. Lower bounds only: a busy machine only makes them later.
     const interval = 61_000 / 600;
