@@ -69,7 +69,7 @@ export function prepareForWriting(path: string): void {
   let mode = db.mode & 0o777;
   if ((mode & 0o077) !== 0 && tryChmod(path, mode & 0o700)) mode &= 0o700;
   const denied = accessProblem(path, constants.R_OK | constants.W_OK);
-  if (denied !== undefined) throw notWritable(path, `${denied} (mode ${octal(mode)})`, path);
+  if (denied !== undefined) throw notWritable(path, `${denied} (mode ${octal(mode)}, owner uid ${db.uid})`, path);
   const directory = dirname(path);
   const dirDenied = accessProblem(directory, constants.W_OK | constants.X_OK);
   if (dirDenied !== undefined) {

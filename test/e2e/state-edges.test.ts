@@ -129,7 +129,7 @@ describe("a snapshot DB that cannot be written", SLOW, () => {
 
     const refused = await cli(["sync"]);
     expectClearError(refused);
-    expect(refused.stderr).toContain(`cannot write snapshot DB ${db}: permission denied (mode 0400)`);
+    expect(refused.stderr).toContain(`cannot write snapshot DB ${db}: permission denied (mode 0400, owner uid ${USER?.uid ?? process.getuid?.()})`);
     expect(refused.stderr).toContain(`${db}-wal and ${db}-shm`);
     expect(command.writeCount()).toBe(writes);
 
