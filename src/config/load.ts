@@ -3,12 +3,12 @@
  * (flags > environment > file > defaults), `${VAR}` references and secrets kept in files.
  * Validation itself is validate.ts.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { type Env, interpolateTree, isPlainObject, withoutNulls } from "./interpolate.js";
 import { type ConfigFlags, emptyLayer, envLayer, fileLayer, flagsLayer, type Layer, mergeLayers, takeUnresolved } from "./layers.js";
 import { parseConfigYaml } from "./parse-yaml.js";
+import { MAX_FILE_BYTES, readSmallFile } from "./read-small-file.js";
 import { KNOWN_KEYS, SECRET_PATHS } from "./schema.js";
 import type { Config } from "./types.js";
 import { validateConfig, validateStateConfig } from "./validate.js";
@@ -90,7 +90,7 @@ interface Layers {
 
 function readLayers(options: LoadOptions): Layers {
   const cwd = options.cwd ?? process.cwd();
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  const readFile = options.readFile ?? readSmallFile;
   const env: Env = options.env;
   const file = readConfigFile(options.configPath, env, cwd, readFile);
   const layer = mergeLayers(mergeLayers(file.layer, envLayer(env)), flagsLayer(options.flags ?? {}));
@@ -134,6 +134,8 @@ function readFailure(error: unknown): string {
       return "permission denied";
     case "EISDIR":
       return "it is a directory";
+    case "EFBIG":
+      return `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, far more than a configuration or a secret takes`;
     default:
       return errorCode(error) ?? "it could not be read";
   }

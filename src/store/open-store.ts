@@ -4,13 +4,13 @@
  * A file that is not ours (garbage, a foreign SQLite DB, a newer schema) is refused before any
  * write, so it is left byte for byte as it was.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SyncError } from "../errors.js";
 import { checkSchemaState, migrate, readSchemaState } from "./migrations.js";
 import { SCHEMA_VERSION } from "./schema.js";
 import { SqliteSnapshotStore } from "./sqlite-store.js";
+import { createStateFile, type FileKind, inspectStateFile, notADatabase, notWritable, prepareForReading, prepareForWriting, sideFilesHint } from "./state-file.js";
 
 export interface OpenSnapshotOptions {
   /**
@@ -22,27 +22,22 @@ export interface OpenSnapshotOptions {
   busyTimeoutMs?: number;
 }
 
-const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
-const FILE_MODE = 0o600;
-/** SQLite gives these the database file's permissions when it creates them. */
-const SIDE_FILES = ["-wal", "-shm", "-journal"];
-
-type FileKind = "missing" | "empty" | "sqlite";
+type Access = "read" | "write";
 
 export function openSnapshotStore(path: string, options: OpenSnapshotOptions = {}): SqliteSnapshotStore {
   const timeout = options.busyTimeoutMs ?? 5000;
-  const kind = inspectFile(path);
-  if (options.readonly === true) {
+  const access: Access = options.readonly === true ? "read" : "write";
+  const kind = checked(() => inspectStateFile(path), path, access);
+  if (access === "read") {
     return kind === "sqlite" ? openReadonly(path, timeout) : emptyReadonlyStore(path);
   }
   return openWritable(path, kind, timeout);
 }
 
 function openWritable(path: string, kind: FileKind, timeout: number): SqliteSnapshotStore {
-  if (kind === "missing") createPrivateFile(path);
-  else tightenPermissions(path);
+  checked(() => (kind === "missing" ? createStateFile(path) : prepareForWriting(path)), path, "write");
 
-  const db = openDatabase(path, { fileMustExist: true, timeout });
+  const db = openDatabase(path, { fileMustExist: true, timeout }, "write");
   try {
     checkSchemaState(readSchemaState(db), path);
     // WAL: readers (`plan`, `runs`) never block the writer, and a commit is one append.
@@ -56,16 +51,21 @@ function openWritable(path: string, kind: FileKind, timeout: number): SqliteSnap
     // the last commits on power loss, and each commit records a change Command already made.
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
+    // SQLite falls back to read-only without a word when it cannot write a file; taking the
+    // write lock (and writing nothing) finds out now rather than at the run's first commit.
+    db.exec("BEGIN IMMEDIATE");
+    db.exec("ROLLBACK");
     migrate(db, path);
     return new SqliteSnapshotStore(db, { path, readonly: false });
   } catch (error) {
     db.close();
-    throw translate(error, path);
+    throw translate(error, path, "write");
   }
 }
 
 function openReadonly(path: string, timeout: number): SqliteSnapshotStore {
-  const db = openDatabase(path, { readonly: true, fileMustExist: true, timeout });
+  checked(() => prepareForReading(path), path, "read");
+  const db = openDatabase(path, { readonly: true, fileMustExist: true, timeout }, "read");
   try {
     const { empty } = checkSchemaState(readSchemaState(db), path);
     if (empty) {
@@ -84,7 +84,7 @@ function openReadonly(path: string, timeout: number): SqliteSnapshotStore {
     return new SqliteSnapshotStore(db, { path, readonly: true });
   } catch (error) {
     db.close();
-    throw translate(error, path);
+    throw translate(error, path, "read");
   }
 }
 
@@ -96,81 +96,37 @@ function emptyReadonlyStore(path: string): SqliteSnapshotStore {
   return new SqliteSnapshotStore(db, { path, readonly: true });
 }
 
-function openDatabase(path: string, options: Database.Options): Database.Database {
+function openDatabase(path: string, options: Database.Options, access: Access): Database.Database {
   try {
     return new Database(path, options);
   } catch (error) {
-    throw translate(error, path);
+    throw translate(error, path, access);
   }
 }
 
-/** What is at `path`, read without SQLite so that nothing can write to a file we refuse. */
-function inspectFile(path: string): FileKind {
-  let size: number;
+function checked<T>(step: () => T, path: string, access: Access): T {
   try {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (stat === undefined) return "missing";
-    if (!stat.isFile()) throw new SyncError("config", `snapshot DB ${path} is not a regular file`);
-    size = stat.size;
+    return step();
   } catch (error) {
-    throw translate(error, path);
+    throw translate(error, path, access);
   }
-  if (size === 0) return "empty";
-  const header = Buffer.alloc(SQLITE_MAGIC.length);
-  let read = 0;
-  try {
-    const fd = openSync(path, "r");
-    try {
-      read = readSync(fd, header, 0, header.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    throw translate(error, path);
-  }
-  if (read < header.length || !header.equals(SQLITE_MAGIC)) throw notADatabase(path);
-  return "sqlite";
-}
-
-function createPrivateFile(path: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // `wx` never truncates a file that appeared meanwhile; the mode is set at creation, so the
-    // file is never readable by others, not even for a moment.
-    closeSync(openSync(path, "wx", FILE_MODE));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return;
-    throw translate(error, path);
-  }
-}
-
-/** The snapshot holds names and emails: keep an existing DB and its side files owner-only. */
-function tightenPermissions(path: string): void {
-  for (const file of [path, ...SIDE_FILES.map((suffix) => path + suffix)]) {
-    const stat = statSync(file, { throwIfNoEntry: false });
-    if (stat === undefined || (stat.mode & 0o077) === 0) continue;
-    try {
-      chmodSync(file, stat.mode & 0o700);
-    } catch {
-      // Not the owner: SQLite reports a real problem when it opens the file; a mode alone is none.
-    }
-  }
-}
-
-function notADatabase(path: string, cause?: unknown): SyncError {
-  return new SyncError("config", `snapshot DB ${path} is not an SQLite database (or is corrupt)`, {
-    hint: "it was left untouched; point state.path at another file or move this one aside",
-    cause,
-  });
 }
 
 /** Turn file system and SQLite failures into one clear SyncError naming the file. */
-function translate(error: unknown, path: string): SyncError {
+function translate(error: unknown, path: string, access: Access): SyncError {
   if (error instanceof SyncError) return error;
   const raw = (error as { code?: unknown } | null)?.code;
   // better-sqlite3 reports extended codes (SQLITE_IOERR_WRITE); the primary code decides.
   const code = typeof raw === "string" && raw.startsWith("SQLITE_") ? raw.split("_", 2).join("_") : raw;
   const message = error instanceof Error ? error.message : String(error);
+  const verb = access === "read" ? "read" : "write";
+  if (raw === "SQLITE_READONLY_DIRECTORY" && access === "read") {
+    const directory = dirname(path);
+    return new SyncError("config", `cannot read snapshot DB ${path}: SQLite must create ${path}-shm to read it, and ${directory} is not writable`, {
+      hint: sideFilesHint(path, directory),
+      cause: error,
+    });
+  }
   switch (code) {
     case "SQLITE_NOTADB":
     case "SQLITE_CORRUPT":
@@ -181,22 +137,22 @@ function translate(error: unknown, path: string): SyncError {
         hint: "another process is writing it; try again",
         cause: error,
       });
-    case "EACCES":
-    case "EPERM":
-    case "ENOENT":
     case "ENOSPC":
     case "SQLITE_FULL":
-    case "EROFS":
+      return new SyncError("config", `cannot ${verb} snapshot DB ${path}: the disk is full`, { hint: `free space on the file system of ${dirname(path)}`, cause: error });
+    case "ENOENT":
     case "ENOTDIR":
     case "EISDIR":
+      return new SyncError("config", `cannot ${verb} snapshot DB ${path}: ${message}`, { hint: "check state.path (or OCS_STATE)", cause: error });
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
     case "SQLITE_CANTOPEN":
     case "SQLITE_READONLY":
     case "SQLITE_PERM":
     case "SQLITE_IOERR":
-      return new SyncError("config", `cannot open snapshot DB ${path}: ${message}`, {
-        hint: "check state.path and the permissions of the file and its directory",
-        cause: error,
-      });
+      if (access === "write") return notWritable(path, message, undefined, error);
+      return new SyncError("config", `cannot read snapshot DB ${path}: ${message}`, { hint: sideFilesHint(path), cause: error });
     default:
       return new SyncError("internal", `snapshot DB ${path}: ${message}`, { cause: error });
   }

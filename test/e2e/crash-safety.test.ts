@@ -152,17 +152,26 @@ describe("SIGTERM and SIGINT stop gracefully", () => {
 });
 
 describe("one run at a time", () => {
-  it("a second sync on the same state exits 1 at once, naming the run that holds the lock", async () => {
+  it("a second sync on the same state exits 1 at once, naming the run that holds the lock", { timeout: 120_000 }, async () => {
     await freshCommand();
     const fault = command.injectFault({ match: { method: "POST" }, nth: 2, delayMs: 3_000 });
     const first = startSync();
     await until(() => fault.seen >= 2);
-    const started = Date.now();
-    const second = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
-    expect(Date.now() - started).toBeLessThan(2_500);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/another run|lock/i);
-    expect(second.stderr).toMatch(/sync/);
+    // The first run holds the lock (it is applying, its pull from Okta is done) and stays frozen
+    // until the second is done: a second run that waited for the lock would never finish, and
+    // one that went on would read from Okta.
+    first.child.kill("SIGSTOP");
+    try {
+      const oktaRequests = sandbox.okta.requests.length;
+      const second = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/another run|lock/i);
+      expect(second.stderr).toMatch(/sync/);
+      expect(second.stderr).toContain(`sync (pid ${first.child.pid} on`);
+      expect(sandbox.okta.requests.length).toBe(oktaRequests);
+    } finally {
+      first.child.kill("SIGCONT");
+    }
     expect((await first.done).code).toBe(0);
   });
 

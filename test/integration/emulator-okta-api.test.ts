@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { endpointOf, type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
 import {
   addGroupMember,
@@ -185,9 +185,23 @@ describe("okta emulator: statistics and latency", () => {
     started = performance.now();
     expect((await fetch(`${emulator.url}/api/v1/groups`)).status).toBe(401);
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+    // A change applies from the next request on: one sent under a long latency is still held
+    // when one sent after latencyMs went back to 0 has been answered.
+    emulator.behavior.latencyMs = 20_000;
+    const handled = emulator.stats.requests;
+    const abort = new AbortController();
+    let heldAnswered = false;
+    const held = fetch(`${emulator.url}/api/v1/groups?limit=1`, { headers: { Authorization: `SSWS ${TOKEN}` }, signal: abort.signal }).then(
+      () => {
+        heldAnswered = true;
+      },
+      () => undefined,
+    );
+    await vi.waitFor(() => expect(emulator.stats.requests).toBe(handled + 1));
     emulator.behavior.latencyMs = 0;
-    started = performance.now();
-    await get(emulator, "/api/v1/groups?limit=1");
-    expect(performance.now() - started).toBeLessThan(100);
+    expect((await get(emulator, "/api/v1/groups?limit=1")).status).toBe(200);
+    expect(heldAnswered).toBe(false);
+    abort.abort();
+    await held;
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -307,6 +307,51 @@ describe("the DB file", () => {
 
   it("refuses a directory", () => {
     expectSyncError(() => open(dir), "config", /not a regular file/);
+  });
+
+  it("refuses a symbolic link in both modes, naming it and what to do, and never writes what it points to", () => {
+    const real = open();
+    real.saveUser(user("00u1"));
+    real.close();
+    const empty = join(dir, "empty.db");
+    writeFileSync(empty, "");
+    for (const target of [dbPath, empty, join(dir, "nowhere", "state.db")]) {
+      const link = join(dir, `link-${Math.random().toString(36).slice(2)}.db`);
+      symlinkSync(target, link);
+      const before = existsSync(target) ? fingerprint(target) : undefined;
+      for (const readonly of [false, true]) {
+        const error = expectSyncError(() => open(link, { readonly }), "config", new RegExp(`snapshot DB ${link} is a symbolic link \\(to ${target}\\)`));
+        expect(error.hint).toMatch(/real path/);
+      }
+      expect(existsSync(target) ? fingerprint(target) : undefined).toEqual(before);
+    }
+    expect(existsSync(join(dir, "nowhere"))).toBe(false);
+  });
+
+  it("gives side files the DB's mode again before writing, when a reader of a read-only DB left them read-only", () => {
+    const writer = open();
+    writer.saveUser(user("00u1"));
+    writer.close();
+    // A read-only connection leaves -wal and -shm behind; make them what a reader of a 0400 DB leaves.
+    open(dbPath, { readonly: true }).close();
+    for (const suffix of ["-wal", "-shm"]) chmodSync(dbPath + suffix, 0o400);
+    const store = open();
+    for (const suffix of ["-wal", "-shm"]) expect(statSync(dbPath + suffix).mode & 0o777).toBe(0o600);
+    store.saveUser(user("00u2"));
+    expect(store.load().users.map((u) => u.oktaId)).toEqual(["00u1", "00u2"]);
+  });
+
+  it("refuses a side file that is a symbolic link, naming it, and writes nothing through it", () => {
+    open().close();
+    const elsewhere = join(dir, "elsewhere");
+    writeFileSync(elsewhere, "keep me");
+    symlinkSync(elsewhere, `${dbPath}-wal`);
+    for (const readonly of [false, true]) {
+      const error = expectSyncError(() => open(dbPath, { readonly }), "config", new RegExp(`side file ${dbPath}-wal that is a symbolic link`));
+      expect(error.hint).toContain(`remove ${dbPath}-wal`);
+    }
+    expect(readFileSync(elsewhere, "utf8")).toBe("keep me");
+    expect(lstatSync(`${dbPath}-wal`).isSymbolicLink()).toBe(true);
   });
 });
 

@@ -1091,3 +1091,52 @@ describe("config.example.yaml", () => {
     expect(() => loadConfig({ configPath: "config.example.yaml", cwd: REPO, env: {} })).toThrow("invalid configuration (2 problems)");
   });
 });
+
+describe("config files built to exhaust the parser or memory", () => {
+  const laughs = (() => {
+    const lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    const names = "abcdefghi";
+    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(", ")}]`);
+    return `${lines.join("\n")}\n`;
+  })();
+
+  it("a billion-laughs alias bomb is one problem naming the file, with a hint to fix it; ordinary aliases still work", () => {
+    expect(loadProblems({ yaml: laughs })).toEqual([
+      'config.yaml: its aliases (*name) expand to far more data than they take to write, as in a "billion laughs" document; write the values out instead',
+    ]);
+    expect(() => load({ yaml: laughs })).toThrow(expect.objectContaining({ hint: `fix the YAML in ${CWD}/config.yaml` }));
+    expect(() => loadStateConfig({ env: {}, cwd: CWD, readFile: memoryFs({ [`${CWD}/config.yaml`]: laughs }) })).toThrow(ConfigError);
+    // Anchors used as people use them are still fine.
+    const { config } = load({ env: ENV, yaml: "groups:\n  push: &names [acme.com]\ncommand:\n  domains: *names\n" });
+    expect(config.groups.push).toEqual(["acme.com"]);
+    expect(config.command.domains).toEqual(["acme.com"]);
+  });
+
+  it("nesting past 64 levels is one problem with its line and column, in flow or block style; 64 levels are read", () => {
+    const flow = (depth: number) => `groups:\n  push: ${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}\n`;
+    const nested = /nested deeper than 64 levels/;
+    expect(loadProblems({ env: ENV, yaml: flow(64) }).some((p) => nested.test(p))).toBe(false);
+    expect(loadProblems({ env: ENV, yaml: flow(65) })).toEqual(["config.yaml: nested deeper than 64 levels at line 2, column 72; a configuration needs a few"]);
+    expect(loadProblems({ env: ENV, yaml: flow(20_000) })).toEqual(["config.yaml: nested deeper than 64 levels at line 2, column 72; a configuration needs a few"]);
+    const block = Array.from({ length: 200 }, (_, i) => `${" ".repeat(i)}k:`).join("\n");
+    expect(loadProblems({ env: ENV, yaml: block })).toEqual(["config.yaml: nested deeper than 64 levels at line 65, column 65; a configuration needs a few"]);
+  });
+
+  it("a config file or a secret file over 1 MiB is refused before it is parsed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-config-"));
+    try {
+      const big = `# ${"x".repeat(1024 * 1024)}\n`;
+      writeFileSync(join(dir, "big.yaml"), big);
+      writeFileSync(join(dir, "token"), big);
+      writeFileSync(join(dir, "config.yaml"), "command:\n  tokenFile: ./token\n");
+      const tooBig = "it is larger than 1 MiB, far more than a configuration or a secret takes";
+      expect(() => loadConfig({ configPath: "big.yaml", cwd: dir, env: ENV })).toThrow(`config file big.yaml (from --config) cannot be read: ${tooBig}`);
+      const { COMMAND_SCIM_TOKEN: _fromFile, ...env } = ENV;
+      expect(() => loadConfig({ cwd: dir, env })).toThrow(
+        expect.objectContaining({ problems: [`command.tokenFile: cannot read ${join(dir, "token")}: ${tooBig}`] }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
