@@ -130,3 +130,75 @@ describe.each(KINDS)("Okta credentials: $name", (kind) => {
     expectApiAuth(from);
   });
 });
+
+describe("check when Okta refuses the token request of a service app that requires DPoP", () => {
+  const APP = "0oaDpopRefused0001";
+  const NO_LOGS = "0oaDpopNoLogs00001";
+  let sandbox: Sandbox;
+  let keyFile: string;
+  let unknownKeyFile: string;
+  /** How far the emulator's clock is behind this host's. */
+  let behindMs = 0;
+
+  beforeAll(async () => {
+    const known = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const unknown = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const publicKey = known.publicKey.export({ type: "spki", format: "pem" }).toString();
+    sandbox = await startSandbox({
+      org: { users: 10, groups: 2, seed: 19, assignedGroups: 1 },
+      okta: {
+        rateLimits: false,
+        now: () => Date.now() - behindMs,
+        oauthClients: [
+          { clientId: APP, publicKey, scopes: SCOPES, dpop: "required" },
+          { clientId: NO_LOGS, publicKey, scopes: SCOPES.filter((s) => s !== "okta.logs.read"), dpop: "required" },
+        ],
+      },
+    });
+    const keys = workdir(undefined);
+    keyFile = join(keys, "known.pem");
+    unknownKeyFile = join(keys, "unknown.pem");
+    writeFileSync(keyFile, known.privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+    writeFileSync(unknownKeyFile, unknown.privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  async function check(clientId: string, key: string): Promise<Record<string, { status: string; detail: string; fix?: string }>> {
+    const { OKTA_API_TOKEN: _token, ...rest } = sandbox.env();
+    const env = cleanEnv({ ...rest, OKTA_CLIENT_ID: clientId, OKTA_PRIVATE_KEY_FILE: key });
+    const dir = workdir({ groups: { push: "assigned" }, state: { path: "./state.db" }, okta: { scopes: SCOPES } });
+    const result = await runCli(["check", "--json"], { cwd: dir, env });
+    expect(result.code, result.stdout).toBe(1);
+    const { checks } = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] };
+    return Object.fromEntries(checks.map((c) => [c.id, c]));
+  }
+
+  it("a key Okta does not know: invalid_client, and where in Okta the public key goes", async () => {
+    const checks = await check(APP, unknownKeyFile);
+    expect(checks["okta.credential"]).toMatchObject({ status: "fail", detail: expect.stringContaining("invalid_client") });
+    expect(checks["okta.credential"]!.fix).toContain("Client Credentials: Public key / Private key");
+  });
+
+  it("a proof Okta refuses (its clock two minutes behind this host's): invalid_dpop_proof, and what to change, not the key", async () => {
+    behindMs = 120_000;
+    try {
+      const checks = await check(APP, keyFile);
+      expect(checks["okta.credential"]).toMatchObject({ status: "fail", detail: expect.stringContaining("invalid_dpop_proof") });
+      const fix = checks["okta.credential"]!.fix ?? "";
+      expect(fix).toContain("check this host's clock");
+      expect(fix).toContain("Require Demonstrating Proof of Possession (DPoP) header in token requests");
+      expect(fix).not.toContain("okta.privateKey");
+    } finally {
+      behindMs = 0;
+    }
+  });
+
+  it("a scope the app was not granted: invalid_scope, naming the scope to grant", async () => {
+    const checks = await check(NO_LOGS, keyFile);
+    expect(checks["okta.credential"]?.status).toBe("pass");
+    expect(checks["okta.scopes"]).toMatchObject({ status: "fail", detail: expect.stringMatching(/^Okta refused okta\.logs\.read:/) });
+    expect(checks["okta.scopes"]!.fix).toContain("grant okta.logs.read to the service app");
+  });
+});

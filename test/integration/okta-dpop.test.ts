@@ -73,6 +73,41 @@ describe("a service app that requires DPoP, through the tool's Okta client", () 
     expect(logSince(from)).toEqual(["GET /api/v1/logs 401 none", "GET /api/v1/logs 200 dpop"]);
   });
 
+  it("an API call whose proof Okta refuses is not sent again, and its error blames the proof, not the key", async () => {
+    const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
+    const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
+    await getApp();
+    okta.inject = (ctx) =>
+      ctx.pathname.startsWith("/api/v1/apps/")
+        ? { status: 401, headers: { "WWW-Authenticate": `DPoP error="invalid_dpop_proof", error_description="'iat' claim in the DPoP proof JWT is out of range."` } }
+        : undefined;
+    try {
+      const from = okta.requests.length;
+      const error = connection.toSyncError(await getApp().catch((e: unknown) => e));
+      expect(okta.requests.length - from).toBe(1);
+      expect(error.message).toContain("401");
+      expect(error.hint).toContain("Okta refused the tool's DPoP proof: check this host's clock");
+      expect(error.hint).not.toContain("okta.privateKey");
+    } finally {
+      okta.inject = undefined;
+    }
+  });
+
+  it("a 401 to a token Okta no longer takes gets a new token and the request once more", async () => {
+    const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
+    const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
+    await getApp();
+    let refused = 0;
+    okta.inject = (ctx) => (ctx.pathname.startsWith("/api/v1/apps/") && refused++ === 0 ? { status: 401 } : undefined);
+    try {
+      const from = okta.requests.length;
+      await getApp();
+      expect(logSince(from)).toEqual([`GET /api/v1/apps/${okta.org.app.id} 401 dpop`, "POST /oauth2/v1/token 200 none", `GET /api/v1/apps/${okta.org.app.id} 200 dpop`]);
+    } finally {
+      okta.inject = undefined;
+    }
+  });
+
   it("renews the token a little before it expires, and again after an hour", async () => {
     const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
     const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
