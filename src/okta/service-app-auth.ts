@@ -6,7 +6,7 @@
  * it does not, and every API request then authenticates the way the token says.
  */
 import { createPrivateKey, type JsonWebKey, type KeyObject, randomUUID, sign } from "node:crypto";
-import { ProtocolError } from "../errors.js";
+import { ConfigError, ProtocolError } from "../errors.js";
 import type { Clock } from "../http/clock.js";
 import type { BufferedResponse, ResponseHeaders } from "./bounded-response.js";
 import { DpopKey, dpopError } from "./dpop.js";
@@ -69,16 +69,23 @@ export type Retry = "nonce" | "token" | undefined;
 export const RENEWAL_MARGIN_MS = 60_000;
 const ASSERTION_LIFETIME_S = 300;
 
+const EC_ALGORITHMS: Record<string, { alg: string; hash: string; ec: boolean }> = {
+  prime256v1: { alg: "ES256", hash: "sha256", ec: true },
+  secp384r1: { alg: "ES384", hash: "sha384", ec: true },
+  secp521r1: { alg: "ES512", hash: "sha512", ec: true },
+};
+
+/** The JWS algorithm Okta accepts for the key: RS256 (or the JWK's RS384/RS512), ES256/384/512 by curve. */
 function signingAlgorithm(key: KeyObject, jwkAlg: unknown): { alg: string; hash: string; ec: boolean } {
   if (key.asymmetricKeyType === "ec") {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === "secp384r1") return { alg: "ES384", hash: "sha384", ec: true };
-    if (curve === "secp521r1") return { alg: "ES512", hash: "sha512", ec: true };
-    return { alg: "ES256", hash: "sha256", ec: true };
+    const spec = EC_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? ""];
+    if (spec !== undefined) return spec;
+  } else if (key.asymmetricKeyType === "rsa") {
+    if (jwkAlg === "RS384") return { alg: "RS384", hash: "sha384", ec: false };
+    if (jwkAlg === "RS512") return { alg: "RS512", hash: "sha512", ec: false };
+    return { alg: "RS256", hash: "sha256", ec: false };
   }
-  if (jwkAlg === "RS384") return { alg: "RS384", hash: "sha384", ec: false };
-  if (jwkAlg === "RS512") return { alg: "RS512", hash: "sha512", ec: false };
-  return { alg: "RS256", hash: "sha256", ec: false };
+  throw new ConfigError(["okta.privateKey: Okta takes RSA keys and EC keys on P-256, P-384 or P-521 for client assertions; create the service app's key as one of these"]);
 }
 
 function parseKey(privateKey: string): { key: KeyObject; jwkAlg: unknown } {

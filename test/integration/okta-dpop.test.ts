@@ -15,7 +15,9 @@ const client = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = client.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const publicPem = client.publicKey.export({ type: "spki", format: "pem" }).toString();
 const SCOPES = ["okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read"];
+const ecClient = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const REQUIRED = "0oaDpopRequired01";
+const EC_APP = "0oaDpopEcKey00001";
 const OPTIONAL = "0oaDpopOptional01";
 const PLAIN = "0oaNoDpop000001";
 
@@ -32,6 +34,7 @@ beforeAll(async () => {
       { clientId: REQUIRED, publicKey: publicPem, scopes: SCOPES, dpop: "required" },
       { clientId: OPTIONAL, publicKey: publicPem, scopes: SCOPES, dpop: "optional" },
       { clientId: PLAIN, publicKey: publicPem, scopes: SCOPES },
+      { clientId: EC_APP, publicKey: ecClient.publicKey.export({ format: "jwk" }), scopes: SCOPES, dpop: "required" },
     ],
   });
 });
@@ -126,6 +129,18 @@ describe("a service app that requires DPoP, through the tool's Okta client", () 
     clock += 2 * 3_600_000;
     await getApp();
     expect(tokenRequests()).toBe(first + 2);
+  });
+
+  it("a service app whose key is an EC key (as a JWK) signs its assertions with ES256", async () => {
+    const jwk = JSON.stringify({ ...ecClient.privateKey.export({ format: "jwk" }), kid: "ec-key-1" });
+    const from = okta.requests.length;
+    const result = await pullFromOkta(
+      { orgUrl: okta.url, appId: okta.org.app.id, auth: { mode: "privateKey", clientId: EC_APP, privateKey: jwk, keyId: "ec-key-1", scopes: SCOPES }, groups: "assigned" },
+      { now: () => clock },
+    );
+    expect(result.appUsers.length).toBeGreaterThan(0);
+    // The nonce handshake, then the token.
+    expect(logSince(from).filter((line) => line.startsWith("POST "))).toEqual(["POST /oauth2/v1/token 400 none", "POST /oauth2/v1/token 200 none"]);
   });
 
   it("a service app that does not require DPoP works with a token the server binds, and with a Bearer token", async () => {
