@@ -5,9 +5,10 @@
  * (`after` cursors, absolute `Link` headers), rate-limit headers and 429s, SSWS and Bearer auth,
  * and Okta's error bodies, so the real SDK can be driven against it over HTTP.
  */
-import { createPublicKey, type JsonWebKey, type KeyObject, verify } from "node:crypto";
+import type { JsonWebKey } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createDpopVerifier, type DpopMode, dpopResourceRefusal, verifyJws } from "./okta-dpop.js";
 import { endlessPage, firstPageUrl, type InjectedFault, redirectReply, startStalledList } from "./okta-faults.js";
 import { type SearchExpr, matches, parseSearch } from "./okta-search.js";
 import { LOG_PAGE_LIMIT, parseLogQuery, queryLog, renderLogEvent } from "./okta-system-log.js";
@@ -62,6 +63,12 @@ export interface OktaOAuthClient {
   publicKey: string | JsonWebKey;
   /** Scopes the service app was granted. */
   scopes: readonly string[];
+  /**
+   * DPoP: `required` (what Okta sets for API Services apps created since 2024) refuses a token
+   * request without a valid proof and binds the token to the proof's key; `optional` binds it
+   * when a proof is sent. Default: proofs are ignored and tokens are Bearer tokens.
+   */
+  dpop?: DpopMode;
 }
 
 export interface OktaEmulatorOptions {
@@ -85,6 +92,8 @@ export interface OktaEmulatorOptions {
   systemLog?: boolean;
   /** Delay before every response, in ms. Default 0. */
   latencyMs?: number;
+  /** API requests with a DPoP-bound token must carry the API's nonce in their proof (default true). */
+  dpopResourceNonce?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -93,7 +102,7 @@ export interface RequestLogEntry {
   path: string;
   status: number;
   bucket: RateLimitBucket;
-  auth: "ssws" | "bearer" | "none";
+  auth: "ssws" | "bearer" | "dpop" | "none";
   userAgent: string | undefined;
 }
 
@@ -127,6 +136,8 @@ export interface OktaEmulatorBehavior {
   systemLog: boolean;
   /** Delay before every response, in ms. */
   latencyMs: number;
+  /** API requests with a DPoP-bound token must carry the API's nonce. */
+  dpopResourceNonce: boolean;
 }
 
 export interface OktaEmulator {
@@ -140,6 +151,8 @@ export interface OktaEmulator {
   inject: ((context: InjectContext) => InjectedFault | undefined) | undefined;
   /** Starts every rate-limit window afresh. */
   resetRateLimits(): void;
+  /** New DPoP nonces: the next proof with an old one gets the use_dpop_nonce challenge. */
+  rotateDpopNonce(): void;
   /** Zeroes the counters of `stats` (the request log is kept). */
   resetStats(): void;
   close(): Promise<void>;
@@ -154,7 +167,7 @@ interface Reply {
 }
 
 interface Caller {
-  kind: "ssws" | "bearer";
+  kind: "ssws" | "bearer" | "dpop";
   scopes: ReadonlySet<string> | undefined;
 }
 
@@ -276,7 +289,9 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...(options.rateLimits ?? {}) };
   const windows = new Map<RateLimitBucket, { start: number; used: number }>();
   const counts = new Map<string, number>();
-  const accessTokens = new Map<string, { clientId: string; scopes: Set<string>; expiresAt: number }>();
+  /** `jkt`: the thumbprint of the key a DPoP-bound token is bound to. */
+  const accessTokens = new Map<string, { clientId: string; scopes: Set<string>; expiresAt: number; jkt: string | undefined }>();
+  const dpop = createDpopVerifier(now);
   const usedAssertions = new Set<string>();
   let requestSerial = 0;
 
@@ -299,9 +314,11 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       ignoreExpand: options.ignoreExpand ?? false,
       systemLog: options.systemLog ?? true,
       latencyMs: options.latencyMs ?? 0,
+      dpopResourceNonce: options.dpopResourceNonce ?? true,
     },
     inject: undefined,
     resetRateLimits: () => windows.clear(),
+    rotateDpopNonce: () => dpop.rotateNonce(),
     resetStats: () => {
       const { stats } = emulator;
       stats.requests = 0;
@@ -333,15 +350,27 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     };
   };
 
-  const authenticate = (header: string | undefined): Caller | undefined => {
+  /** The caller, the refusal of a DPoP-bound token's request, or undefined (no valid credential). */
+  const authenticate = (req: IncomingMessage, method: string, url: URL): Caller | Reply | undefined => {
+    const header = req.headers.authorization;
     if (!header) return undefined;
     const [scheme, value] = [header.slice(0, header.indexOf(" ")), header.slice(header.indexOf(" ") + 1)];
     if (scheme === "SSWS" && value === options.token) return { kind: "ssws", scopes: undefined };
-    if (scheme === "Bearer") {
-      const token = accessTokens.get(value);
-      if (token && token.expiresAt > now()) return { kind: "bearer", scopes: token.scopes };
-    }
-    return undefined;
+    const token = scheme === "Bearer" || scheme === "DPoP" ? accessTokens.get(value) : undefined;
+    if (!token || token.expiresAt <= now()) return undefined;
+    if (token.jkt === undefined) return scheme === "Bearer" ? { kind: "bearer", scopes: token.scopes } : undefined;
+    const refusal = (error: string, description: string, nonce?: string): Reply => ({ ...invalidToken(), ...dpopResourceRefusal(error, description, nonce) });
+    if (scheme !== "DPoP") return refusal("invalid_token", "The access token is DPoP-bound: it must be sent with the DPoP scheme and a proof.");
+    const proof = req.headers.dpop;
+    const outcome = dpop.check(typeof proof === "string" ? proof : undefined, {
+      method,
+      htu: `${base}${url.pathname}`,
+      accessToken: value,
+      jkt: token.jkt,
+      nonce: emulator.behavior.dpopResourceNonce ? "resource" : undefined,
+    });
+    if (!outcome.ok) return refusal(outcome.error, outcome.description, outcome.nonce);
+    return { kind: "dpop", scopes: token.scopes };
   };
 
   const server = createServer((req, res) => {
@@ -397,14 +426,15 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     const body = method === "POST" ? await readBody(req) : "";
 
     const budget = takeBudget(bucket);
-    const caller = url.pathname === "/oauth2/v1/token" ? undefined : authenticate(req.headers.authorization);
+    const authenticated = url.pathname === "/oauth2/v1/token" ? undefined : authenticate(req, method, url);
+    const caller = authenticated !== undefined && "kind" in authenticated ? authenticated : undefined;
     const auth: RequestLogEntry["auth"] = caller?.kind ?? "none";
     const send = async (reply: Reply) => {
       if (emulator.behavior.latencyMs > 0) await sleep(emulator.behavior.latencyMs);
       write(req, res, reply, bucket, auth, budget.headers);
     };
 
-    if (url.pathname !== "/oauth2/v1/token" && !caller) return send(invalidToken());
+    if (url.pathname !== "/oauth2/v1/token" && !caller) return send(authenticated !== undefined && "status" in authenticated ? authenticated : invalidToken());
     if (!budget.allowed) {
       stats.rateLimited++;
       return send(rateLimited());
@@ -432,7 +462,8 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
       return send({ status: fault.status, body: fault.body ?? defaultFaultBody(fault.status), text: fault.text, headers });
     }
     if (url.pathname === "/oauth2/v1/token") {
-      return send(method === "POST" ? issueToken(body) : oktaError(405, "E0000022", "The endpoint does not support the provided HTTP method"));
+      const proof = req.headers.dpop;
+      return send(method === "POST" ? issueToken(body, typeof proof === "string" ? proof : undefined) : oktaError(405, "E0000022", "The endpoint does not support the provided HTTP method"));
     }
     if (method !== "GET") return send(oktaError(405, "E0000022", "The endpoint does not support the provided HTTP method"));
     const scope = requiredScope(bucket);
@@ -451,7 +482,7 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     body: { error, error_description: description },
   });
 
-  function issueToken(body: string): Reply {
+  function issueToken(body: string, proof: string | undefined): Reply {
     const form = new URLSearchParams(body);
     if (form.get("grant_type") !== "client_credentials") {
       return oauthError(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
@@ -479,18 +510,27 @@ export async function startOktaEmulator(options: OktaEmulatorOptions): Promise<O
     if (claims.aud !== `${base}/oauth2/v1/token`) return oauthError(401, "invalid_client", "The audience of the client_assertion is invalid.");
     if (typeof claims.exp !== "number" || claims.exp <= seconds) return oauthError(401, "invalid_client", "The client_assertion has expired.");
     if (claims.exp - (claims.iat ?? seconds) > 3600) return oauthError(401, "invalid_client", "The client_assertion lives longer than an hour.");
-    if (claims.jti) {
-      if (usedAssertions.has(claims.jti)) return oauthError(401, "invalid_client", "The client_assertion was used before.");
-      usedAssertions.add(claims.jti);
+    if (claims.jti && usedAssertions.has(claims.jti)) return oauthError(401, "invalid_client", "The client_assertion was used before.");
+    let jkt: string | undefined;
+    if (client.dpop === "required" || (client.dpop === "optional" && proof !== undefined)) {
+      const outcome = dpop.check(proof, { method: "POST", htu: `${base}/oauth2/v1/token`, nonce: "token" });
+      if (!outcome.ok) {
+        const reply = oauthError(400, outcome.error, outcome.description);
+        if (outcome.nonce !== undefined) reply.headers = { "DPoP-Nonce": outcome.nonce };
+        return reply;
+      }
+      jkt = outcome.jkt;
     }
+    if (claims.jti) usedAssertions.add(claims.jti);
     const requested = (form.get("scope") ?? "").split(" ").filter(Boolean);
     const denied = requested.filter((scope) => !client.scopes.includes(scope));
     if (requested.length === 0 || denied.length > 0) {
       return oauthError(400, "invalid_scope", `The following scopes are not allowed: ${denied.join(" ") || "(none requested)"}`);
     }
     const accessToken = `emu.${Buffer.from(`${client.clientId}:${now()}:${accessTokens.size}`).toString("base64url")}`;
-    accessTokens.set(accessToken, { clientId: client.clientId, scopes: new Set(requested), expiresAt: now() + 3_600_000 });
-    return { status: 200, body: { token_type: "Bearer", expires_in: 3600, access_token: accessToken, scope: requested.join(" ") } };
+    accessTokens.set(accessToken, { clientId: client.clientId, scopes: new Set(requested), expiresAt: now() + 3_600_000, jkt });
+    const tokenType = jkt === undefined ? "Bearer" : "DPoP";
+    return { status: 200, body: { token_type: tokenType, expires_in: 3600, access_token: accessToken, scope: requested.join(" ") } };
   }
 
   // --- resources --------------------------------------------------------------------------------
@@ -807,35 +847,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
-}
-
-const JWS_ALGORITHMS: Record<string, { hash: string; ec: boolean }> = {
-  RS256: { hash: "sha256", ec: false },
-  RS384: { hash: "sha384", ec: false },
-  RS512: { hash: "sha512", ec: false },
-  ES256: { hash: "sha256", ec: true },
-  ES384: { hash: "sha384", ec: true },
-  ES512: { hash: "sha512", ec: true },
-};
-
-function verifyJws(alg: string | undefined, signingInput: string, signature: Buffer, key: string | JsonWebKey): boolean {
-  const spec = alg === undefined ? undefined : JWS_ALGORITHMS[alg];
-  if (!spec) return false;
-  let publicKey: KeyObject;
-  try {
-    const jwk = typeof key === "string" && key.trim().startsWith("{") ? (JSON.parse(key) as JsonWebKey) : key;
-    publicKey = typeof jwk === "string" ? createPublicKey(jwk) : createPublicKey({ key: jwk, format: "jwk" });
-  } catch {
-    return false;
-  }
-  try {
-    return verify(
-      spec.hash,
-      Buffer.from(signingInput),
-      spec.ec ? { key: publicKey, dsaEncoding: "ieee-p1363" } : publicKey,
-      signature,
-    );
-  } catch {
-    return false;
-  }
 }

@@ -291,11 +291,13 @@ async function checkOkta(config: Config, timeoutMs: number): Promise<CheckResult
   // The first request: the token request of a service app, the app itself with an API token.
   if (auth.mode === "privateKey") {
     try {
-      const token = await connection.client.oauth.getAccessToken();
+      if (connection.serviceApp === undefined) throw new SyncError("internal", "the Okta client has no service app credentials");
+      const token = await connection.serviceApp.token();
       reached();
       const keyNote = auth.keyId ? `, key ${auth.keyId}` : "";
-      list.pass("okta.credential", `service app ${auth.clientId} got an access token (private_key_jwt${keyNote})`);
-      granted = typeof token?.scope === "string" ? token.scope.split(/\s+/).filter(Boolean) : undefined;
+      const mode = token.type === "DPoP" ? "service app, DPoP-bound token" : "service app, Bearer token";
+      list.pass("okta.credential", `service app ${auth.clientId} got an access token (private_key_jwt${keyNote}): ${mode}`);
+      granted = token.scopes;
     } catch (raw) {
       const { error } = oktaFailure(connection, raw);
       if (error instanceof NetworkError) return unreachable(error);

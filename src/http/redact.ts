@@ -12,7 +12,7 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
     .sort((a, b) => b.length - a.length);
   const patterns = [
     // Authorization headers and PEM blocks, even when the value was not registered.
-    /(Authorization:\s*)(Bearer|SSWS)\s+[^\s"',}]+/gi,
+    /(Authorization:\s*)(Bearer|SSWS|DPoP)\s+[^\s"',}]+/gi,
     /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   ];
   return (text: string) => {

@@ -20,7 +20,9 @@ import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
 import type { ResponseListener } from "../metrics/http-event.js";
 import { OktaDeadlineError } from "./bounded-response.js";
-import { OktaHttpFailure, OktaRedirectError, OktaRequestExecutor, OktaTokenError, OktaTransportError } from "./request-executor.js";
+import { dpopError } from "./dpop.js";
+import { OktaHttpFailure, OktaRedirectError, OktaRequestExecutor, OktaTransportError } from "./request-executor.js";
+import { OktaTokenError, ServiceAppAuth } from "./service-app-auth.js";
 
 export interface OktaClientOptions extends ClockOptions {
   orgUrl: string;
@@ -46,6 +48,8 @@ export interface OktaConnection {
   client: Client;
   /** The org URL without a trailing slash. */
   orgUrl: string;
+  /** A service app's access token and DPoP key; undefined with an API token. */
+  serviceApp: ServiceAppAuth | undefined;
   /** HTTP requests sent so far: retries and token requests included. */
   requestCount(): number;
   /** Anything the SDK threw, as a SyncError without secrets. */
@@ -96,7 +100,13 @@ function isLoopback(url: URL): boolean {
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
   const { auth } = options;
   const secrets = auth.mode === "token" ? [auth.token] : [auth.privateKey];
-  const redact = createRedactor(secrets);
+  const redactSecrets = createRedactor(secrets);
+  let serviceApp: ServiceAppAuth | undefined;
+  // Access tokens are secrets too, known only once obtained.
+  const redact: Redactor = (text) => {
+    const out = redactSecrets(text);
+    return serviceApp === undefined || serviceApp.issued.size === 0 ? out : createRedactor([...serviceApp.issued])(out);
+  };
   const orgUrl = options.orgUrl.trim().replace(/\/+$/, "");
   let parsed: URL;
   try {
@@ -106,11 +116,12 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
   }
   if (auth.mode === "privateKey") checkPrivateKey(auth.privateKey);
 
+  const clock = clockFrom(options);
   const executor = new OktaRequestExecutor({
     retry: options.retry ?? NO_RETRY,
     maxRateShare: options.maxRateShare,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    clock: clockFrom(options),
+    clock,
     onWait: options.onWait,
     onResponse: options.onResponse,
     signal: options.signal,
@@ -146,12 +157,30 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
   if (client.baseUrl !== orgUrl || client.authorizationMode !== expectedMode) {
     throw new SyncError("internal", "the Okta SDK did not take the given configuration");
   }
+  if (auth.mode === "privateKey") {
+    // The SDK's own OAuth code is detached: the executor authenticates every request instead.
+    const sdk = client as unknown as { oauth?: unknown; http: { oauth?: unknown; defaultHeaders: Record<string, string> } };
+    sdk.oauth = undefined;
+    sdk.http.oauth = undefined;
+    serviceApp = new ServiceAppAuth({
+      orgUrl,
+      clientId: auth.clientId,
+      scopes: auth.scopes,
+      privateKey: auth.privateKey,
+      keyId: auth.keyId,
+      userAgent: sdk.http.defaultHeaders["User-Agent"] ?? USER_AGENT,
+      clock,
+      send: (request) => executor.send(request),
+    });
+    executor.auth = serviceApp;
+  }
   // The SDK honours HTTPS_PROXY but not NO_PROXY: never tunnel a loopback org through a proxy.
   if (isLoopback(parsed)) client.http.agent = undefined;
 
   return {
     client,
     orgUrl,
+    serviceApp,
     requestCount: () => executor.count,
     toSyncError: (error) => toOktaSyncError(error, redact, auth.mode),
   };
@@ -167,12 +196,41 @@ function checkPrivateKey(privateKey: string): void {
   }
 }
 
-function hintFor(status: number, url: string, authMode: OktaAuth["mode"]): string | undefined {
+const KEY_HINT =
+  "check okta.clientId, okta.keyId and okta.privateKey, and that the service app's public key is registered in Okta " +
+  "(Applications > the service app > General > Client Credentials: Public key / Private key)";
+const DPOP_HINT =
+  "Okta refused the tool's DPoP proof: check this host's clock (proofs are dated) and that no proxy rewrites the request's URL or headers; " +
+  'to do without DPoP, clear "Require Demonstrating Proof of Possession (DPoP) header in token requests" in the service app\'s General settings in Okta';
+const NONCE_HINT =
+  "Okta asked for a new DPoP nonce again after the tool had sent the one it gave: run again, and check that no proxy drops the DPoP and DPoP-Nonce headers";
+
+/** What to change for a refused token request, by OAuth error code. */
+function tokenHint(error: OktaTokenError): string {
+  if (error.error === "invalid_dpop_proof") return DPOP_HINT;
+  if (error.error === "use_dpop_nonce") return NONCE_HINT;
+  if (error.error === "invalid_scope") {
+    const named = [...new Set(error.description.match(/okta\.[a-z]+\.[a-z]+/gi) ?? [])];
+    const scopes = named.length > 0 ? named.join(", ") : "the scopes in okta.scopes";
+    return `grant ${scopes} to the service app in the Okta admin console (Applications > the service app > Okta API Scopes), or remove ${named.length === 1 ? "it" : "them"} from okta.scopes`;
+  }
+  if (error.error === "unauthorized_client") {
+    return "the service app must allow the Client Credentials grant: create it in Okta as an API Services app (Applications > Create App Integration > API Services)";
+  }
+  return KEY_HINT;
+}
+
+function hintFor(status: number, url: string, authMode: OktaAuth["mode"], wwwAuthenticate?: string): string | undefined {
+  if (status === 401 && authMode === "privateKey") {
+    const dpop = dpopError(wwwAuthenticate);
+    if (dpop === "invalid_dpop_proof") return DPOP_HINT;
+    if (dpop === "use_dpop_nonce") return NONCE_HINT;
+  }
   if (status === 401) {
     return authMode === "token"
       ? "check okta.token: the API token is invalid, expired (Okta expires tokens unused for 30 days) or revoked; " +
           "create a new one in the Okta admin console (Security > API > Tokens) and update OKTA_API_TOKEN"
-      : "check okta.clientId, okta.keyId and okta.privateKey, and that the service app's public key is registered in Okta";
+      : KEY_HINT;
   }
   if (status === 403) {
     return (
@@ -197,6 +255,15 @@ interface HttpFailure {
   errorSummary?: unknown;
   errorCauses?: unknown;
   message?: unknown;
+}
+
+/** A response header the SDK's error kept (a Headers object or a plain record). */
+function headerValue(error: unknown, name: string): string | undefined {
+  const headers = (error as { headers?: unknown }).headers;
+  if (typeof headers !== "object" || headers === null) return undefined;
+  const get = (headers as { get?: unknown }).get;
+  const value = typeof get === "function" ? (get as (n: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
 }
 
 function isHttpFailure(error: unknown): error is HttpFailure {
@@ -268,7 +335,7 @@ function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): 
     return new SyncError(
       "auth",
       `Okta refused the service app's token request (${error.httpStatus} ${redact(error.error)}): ${redact(error.description)}`,
-      { hint: hintFor(401, "", "privateKey") },
+      { hint: tokenHint(error) },
     );
   }
 
@@ -303,7 +370,7 @@ function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): 
       status: error.status,
       detail: detail ? redact(detail) : undefined,
       code: typeof error.errorCode === "string" ? error.errorCode : undefined,
-      hint: hintFor(error.status, url, authMode),
+      hint: hintFor(error.status, url, authMode, headerValue(error, "www-authenticate")),
     });
   }
 

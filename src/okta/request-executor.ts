@@ -1,6 +1,6 @@
 /**
- * The Okta SDK's request executor, replaced: every request the SDK sends (API calls, pages, the
- * OAuth token request) is paced per rate-limit bucket, given a deadline per attempt that covers
+ * The Okta SDK's request executor, replaced: every request the SDK sends (API calls, pages) and
+ * every token request of a service app is authenticated here, paced per rate-limit bucket, given a deadline per attempt that covers
  * its whole body, and retried by the same policy as the requests to Command. The SDK's own
  * executor only retries 429s and has no timeout; it is not used at all, so its retries are off.
  * Redirects are never followed: node-fetch would send the credentials along to another port of
@@ -16,6 +16,9 @@ import { type AttemptResult, withRetries } from "../http/retry.js";
 import { type Failure, isRetryableStatus } from "../http/retry-policy.js";
 import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
 import { BufferedResponse, OktaDeadlineError, RequestDeadline, type StreamingResponse } from "./bounded-response.js";
+import type { Authorization, ServiceAppAuth, TokenRequest } from "./service-app-auth.js";
+
+export { OktaTokenError } from "./service-app-auth.js";
 
 export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
 
@@ -83,18 +86,6 @@ export class OktaHttpFailure extends Error {
   }
 }
 
-/** The token endpoint refused the client assertion (no `status` field: the SDK must not retry it). */
-export class OktaTokenError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(`${error}: ${description}`);
-    this.name = "OktaTokenError";
-  }
-}
-
 export interface OktaRequestExecutorOptions {
   retry: RetryConfig;
   /** Share of each rate-limit bucket this job may use per window; undefined = no pacing. */
@@ -107,10 +98,6 @@ export interface OktaRequestExecutorOptions {
   onResponse?: ResponseListener | undefined;
   /** Cuts waits short when the run is stopping. */
   signal?: AbortSignal | undefined;
-}
-
-function isTokenEndpoint(url: string): boolean {
-  return /\/oauth2\/(?:[^/]+\/)?v1\/token(\?|$)/.test(url);
 }
 
 /** node-fetch's FetchError: `type` says what went wrong, `code` the system error. */
@@ -126,6 +113,8 @@ export class OktaRequestExecutor extends RequestExecutor {
   /** HTTP requests sent: every attempt, token requests included. */
   count = 0;
   readonly pacer: OktaPacer | undefined;
+  /** A service app's credentials; undefined with an API token (the SDK sends it). */
+  auth: ServiceAppAuth | undefined;
   private readonly options: OktaRequestExecutorOptions;
 
   constructor(options: OktaRequestExecutorOptions) {
@@ -137,8 +126,35 @@ export class OktaRequestExecutor extends RequestExecutor {
     });
   }
 
+  /**
+   * An SDK request: a service app's access token (and DPoP proof) is added to each attempt, and a
+   * 401 that asks for a new DPoP nonce, or that a renewed token may get past, is sent once more.
+   */
   override async fetch(request: SdkRequest): Promise<BufferedResponse> {
+    const auth = this.auth;
+    if (auth === undefined) return this.send(request);
     const target = request as { method?: unknown; url?: unknown };
+    const method = String(target.method ?? "GET").toUpperCase();
+    const url = String(target.url ?? "");
+    const retried = { nonce: false, token: false };
+    for (;;) {
+      let sent: Authorization | undefined;
+      const response = await this.send(request, async () => {
+        sent = await auth.authorize(method, url);
+        return sent.headers;
+      });
+      const retry = sent === undefined ? undefined : auth.afterResponse(response, sent);
+      if (retry === undefined || retried[retry]) return response;
+      retried[retry] = true;
+    }
+  }
+
+  /**
+   * One exchange as it is: paced, retried, each attempt under its deadline, no redirect followed.
+   * `authorize` gives the headers of each attempt (a DPoP proof is good for one request only).
+   */
+  async send(request: SdkRequest | TokenRequest, authorize?: () => Promise<Record<string, string>>): Promise<BufferedResponse> {
+    const target = request as { method?: unknown; url?: unknown; headers?: Record<string, string> };
     const method = String(target.method ?? "GET").toUpperCase();
     const url = String(target.url ?? "");
     const { clock, signal } = this.options;
@@ -153,6 +169,8 @@ export class OktaRequestExecutor extends RequestExecutor {
 
     const response = await withRetries<BufferedResponse>(
       async () => {
+        // Before the permit and the deadline: this may wait for a token request.
+        const headers = authorize === undefined ? target.headers : { ...target.headers, ...(await authorize()) };
         const permit = await this.pacer?.acquire(url, signal);
         const started = performance.now();
         const reportStatus = (status: number) =>
@@ -163,7 +181,7 @@ export class OktaRequestExecutor extends RequestExecutor {
         try {
           // A copy per attempt: the caller's object stays as it was. The body is read here, under
           // the same deadline, so that the SDK never waits on the network.
-          const streaming = (await super.fetch({ ...request, redirect: "manual", signal: deadline.signal, timeout: 0 } as SdkRequest)) as unknown as StreamingResponse;
+          const streaming = (await super.fetch({ ...request, headers, redirect: "manual", signal: deadline.signal, timeout: 0 } as unknown as SdkRequest)) as unknown as StreamingResponse;
           headersSeen = true;
           permit?.done(streaming.headers);
           answer = new BufferedResponse(streaming, await streaming.buffer(), method);
@@ -187,22 +205,6 @@ export class OktaRequestExecutor extends RequestExecutor {
 
     if (isRedirect(response.status)) throw new OktaRedirectError(method, url, response.status, response.headers.get("location") ?? undefined);
 
-    // The SDK's OAuth code skips its error filter on the token response (it calls an undefined
-    // `Http.errorFilter`), so a refused assertion would otherwise surface as a confusing 401 on
-    // the API call; fail on the token response itself.
-    if (!response.ok && isTokenEndpoint(url)) {
-      const text = await response.clone().text();
-      let body: { error?: unknown; error_description?: unknown } = {};
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        // not JSON: keep the status alone
-      }
-      // A DPoP nonce challenge is answered by the SDK itself.
-      if (body.error !== "use_dpop_nonce") {
-        throw new OktaTokenError(response.status, String(body.error ?? "error"), String(body.error_description ?? text.slice(0, 200)));
-      }
-    }
     return response;
   }
 }
