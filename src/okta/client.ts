@@ -15,6 +15,8 @@ import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { formatDuration } from "../http/clock.js";
+import { PROXY_FAILURE_CODE } from "../http/proxy-dispatcher.js";
+import { nodeProxyAgent } from "../http/proxy-tunnel.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
@@ -88,9 +90,13 @@ function withoutAmbientConfig<T>(build: () => T): T {
   }
 }
 
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+/**
+ * The SDK reads only HTTPS_PROXY (for http orgs too) and ignores NO_PROXY and HTTP_PROXY; its
+ * agent replays a proxy's refusal as if Okta had answered. The org gets the same proxy as every
+ * other request instead (see http/proxy.ts), through an agent that names the proxy when it fails.
+ */
+function useEnvironmentProxy(client: Client, org: URL): void {
+  client.http.agent = nodeProxyAgent(org);
 }
 
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
@@ -146,8 +152,7 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
   if (client.baseUrl !== orgUrl || client.authorizationMode !== expectedMode) {
     throw new SyncError("internal", "the Okta SDK did not take the given configuration");
   }
-  // The SDK honours HTTPS_PROXY but not NO_PROXY: never tunnel a loopback org through a proxy.
-  if (isLoopback(parsed)) client.http.agent = undefined;
+  useEnvironmentProxy(client, parsed);
 
   return {
     client,
@@ -256,6 +261,8 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
   }
   if (fetchError !== undefined) {
     const code = typeof fetchError.code === "string" ? fetchError.code : undefined;
+    // The proxy's own failure, which names the proxy: node-fetch keeps only its message.
+    if (code === PROXY_FAILURE_CODE) return new NetworkError("okta", `${method} ${url}: ${message.replace(/^.*? failed, reason: /, "")}`, inner);
     return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
   }
   return new SyncError("internal", `Okta request failed: ${message}`);
