@@ -73,6 +73,24 @@ export function openTunnel(proxy: ProxyRoute, target: URL, connectTimeoutMs: num
   });
 }
 
+/**
+ * The last failures by message: node-fetch passes on only the message (and code) of what the
+ * agent failed with, and the message is enough to find the failure, with its fix, again.
+ */
+const recentFailures = new Map<string, ProxyFailure>();
+
+function remember(error: Error): void {
+  if (!(error instanceof ProxyFailure)) return;
+  recentFailures.delete(error.message);
+  recentFailures.set(error.message, error);
+  if (recentFailures.size > 32) recentFailures.delete(recentFailures.keys().next().value!);
+}
+
+/** The proxy failure a node-fetch error reported, by its `reason`. */
+export function proxyFailureNamed(message: string): ProxyFailure | undefined {
+  return recentFailures.get(message);
+}
+
 type ConnectionCallback = (err: Error | null, stream: Duplex) => void;
 
 /**
@@ -96,7 +114,10 @@ export function nodeProxyAgent(target: URL, options: { connectTimeoutMs?: number
         const secured = tls.connect({ ...(connectionOptions as tls.ConnectionOptions), socket, servername, host });
         callback(null, secured);
       },
-      (error: Error) => callback(error, undefined as unknown as Duplex),
+      (error: Error) => {
+        remember(error);
+        callback(error, undefined as unknown as Duplex);
+      },
     );
     return undefined;
   };

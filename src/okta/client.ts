@@ -16,7 +16,7 @@ import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js"
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { formatDuration } from "../http/clock.js";
 import { PROXY_FAILURE_CODE } from "../http/proxy-dispatcher.js";
-import { nodeProxyAgent } from "../http/proxy-tunnel.js";
+import { nodeProxyAgent, proxyFailureNamed } from "../http/proxy-tunnel.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
@@ -262,7 +262,10 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
   if (fetchError !== undefined) {
     const code = typeof fetchError.code === "string" ? fetchError.code : undefined;
     // The proxy's own failure, which names the proxy: node-fetch keeps only its message.
-    if (code === PROXY_FAILURE_CODE) return new NetworkError("okta", `${method} ${url}: ${message.replace(/^.*? failed, reason: /, "")}`, inner);
+    if (code === PROXY_FAILURE_CODE) {
+      const reason = String(fetchError.message).replace(/^.*? failed, reason: /, "");
+      return new NetworkError("okta", `${method} ${url}: ${redact(reason)}`, proxyFailureNamed(reason) ?? inner);
+    }
     return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
   }
   return new SyncError("internal", `Okta request failed: ${message}`);

@@ -198,11 +198,11 @@ describe("behind an egress proxy", () => {
     const okta = checkNamed(body, "okta.reachable");
     expect(okta.status).toBe("fail");
     expect(okta.detail).toContain(`${who} answered 502 to CONNECT okta.test:443: it could not reach okta.test`);
-    expect(okta.fix).toMatch(/proxy/);
+    expect(okta.fix).toContain("the proxy could not connect to okta.test");
     const command = checkNamed(body, "command.reachable");
     expect(command.status).toBe("fail");
     expect(command.detail).toContain(`${who} answered 502 to CONNECT command.test:443: it could not reach command.test`);
-    expect(command.fix).toMatch(/proxy/);
+    expect(command.fix).toContain("the proxy could not connect to command.test");
     expect(body.checks.map((c) => c.detail).join("\n")).not.toMatch(/(Okta|Command) answered 502|HTTP 502/);
 
     const sync = await runCli(["sync", "--json"], { env: withCa, cwd: dir });
@@ -214,7 +214,8 @@ describe("behind an egress proxy", () => {
     const refused = await runCli(["check", "--json"], { env: wrongPassword, cwd: dir });
     const refusedBody = JSON.parse(refused.stdout) as CheckJson;
     expect(checkNamed(refusedBody, "command.reachable").detail).toContain(`${who} answered 407 Proxy Authentication Required to CONNECT command.test:443`);
-    expect(checkNamed(refusedBody, "okta.reachable").detail).toContain("answered 407");
+    expect(checkNamed(refusedBody, "okta.reachable").detail).toContain(`${who} answered 407 Proxy Authentication Required to CONNECT okta.test:443`);
+    expect(checkNamed(refusedBody, "okta.reachable").fix).toBe("check the proxy user and password in HTTPS_PROXY");
     expect(`${refused.stdout}${refused.stderr}`).not.toContain("not-the-Password-42");
   });
 });
