@@ -13,6 +13,7 @@ import { DEFAULT_SCOPES } from "../config/schema.js";
 import type { Config } from "../config/types.js";
 import { ConfigError, errorMessage, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { createOktaClient, type OktaConnection } from "../okta/client.js";
+import { proxyCheck, proxyFix } from "./check-proxy.js";
 import { pullDesiredState } from "./pull-desired.js";
 import { silentReporter } from "./reporter.js";
 import { listAssignedGroups, resolvePushGroup } from "../okta/pull.js";
@@ -182,7 +183,8 @@ export async function runChecks(config: Config, options: CheckOptions = {}): Pro
   const remote = options.skipRemote === true ? [] : await Promise.all([checkOkta(config, timeoutMs), checkCommand(config, timeoutMs)]);
   const okta = remote[0] ?? [];
   const domains = options.skipRemote === true || config.command.domains.length === 0 || okta.some((c) => c.status === "fail") ? [] : [await checkDomains(config)];
-  return [...okta, ...domains, ...(remote[1] ?? []), ...checkSnapshot(config, options.maxAgeMs, now)];
+  const proxies = options.skipRemote === true ? { okta: [], command: [] } : { okta: proxyCheck("okta", config.okta.orgUrl), command: proxyCheck("command", config.command.scimUrl) };
+  return [...proxies.okta, ...okta, ...domains, ...proxies.command, ...(remote[1] ?? []), ...checkSnapshot(config, options.maxAgeMs, now)];
 }
 
 // --- SSO domains --------------------------------------------------------------------------------
@@ -238,8 +240,10 @@ const OKTA_UNREACHABLE_FIX =
 const TLS_FIX =
   "the TLS handshake failed: a proxy that inspects TLS needs its CA certificate in NODE_EXTRA_CA_CERTS; otherwise check the system clock and the URL's host name";
 
-/** A TLS failure has its own fix; any other failure to connect, the side's. */
+/** A proxy's own failure and a TLS failure have their own fixes; any other failure to connect, the side's. */
 function unreachableFix(error: SyncError, fix: string): string {
+  const viaProxy = proxyFix(error);
+  if (viaProxy !== undefined) return viaProxy;
   return /CERT_|_CERT|ERR_TLS|ERR_SSL|certificate/i.test(error.message) ? TLS_FIX : fix;
 }
 

@@ -5,8 +5,11 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { Agent, request } from "undici";
+import { request } from "undici";
 import { errorMessage, SyncError } from "../errors.js";
+import { createRedactor } from "../http/redact.js";
+import { describeProxy, proxySecrets } from "../http/proxy.js";
+import { createDispatcher, describeProxyError } from "../http/proxy-dispatcher.js";
 import { EXPOSITION_CONTENT_TYPE } from "./exposition.js";
 
 const FILE_MODE = 0o644;
@@ -140,8 +143,10 @@ export async function pushMetrics(url: string, text: string, options: PushOption
   const target = pushTarget(url, options.job ?? DEFAULT_PUSH_JOB);
   const headers: Record<string, string> = { "content-type": EXPOSITION_CONTENT_TYPE, "user-agent": "okta-command-sync" };
   if (target.authorization !== undefined) headers.authorization = target.authorization;
-  // An agent of its own, closed after the push, so no keep-alive socket outlives the run.
-  const agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  // An agent of its own, closed after the push, so no keep-alive socket outlives the run; through
+  // the proxy HTTPS_PROXY / HTTP_PROXY name for the Pushgateway, unless NO_PROXY lists it.
+  const { dispatcher: agent, proxy } = createDispatcher(target.url, { connectTimeoutMs: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const redact = createRedactor(proxySecrets(proxy));
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     let status: number;
@@ -151,14 +156,18 @@ export async function pushMetrics(url: string, text: string, options: PushOption
       status = response.statusCode;
       body = await response.body.text();
     } catch (error) {
+      const viaProxy = describeProxyError(error, proxy, target.url, timeoutMs);
+      if (viaProxy !== undefined) throw new SyncError("network", `cannot push metrics to the Pushgateway at ${target.shown}: ${viaProxy.message}`, { cause: viaProxy });
       const code = codeOf(error);
       const timedOut = signal.aborted || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : `${errorMessage(error)}${code !== undefined ? ` (${code})` : ""}`;
+      const why = timedOut ? `no answer within ${timeoutMs} ms` : `${redact(errorMessage(error))}${code !== undefined ? ` (${code})` : ""}`;
       throw new SyncError("network", `cannot push metrics to the Pushgateway at ${target.shown}: ${why}`, { cause: error });
     }
     if (status < 200 || status > 299) {
       const detail = body.replace(/\s+/g, " ").trim().slice(0, 200);
-      throw new SyncError("remote", `the Pushgateway answered ${status} to PUT ${target.shown}${detail ? `: ${detail}` : ""}`);
+      // Through a proxy that forwards plain http, an error status may be the proxy's own.
+      const who = proxy === undefined ? "the Pushgateway" : `the Pushgateway (or ${describeProxy(proxy)} in front of it)`;
+      throw new SyncError("remote", `${who} answered ${status} to PUT ${target.shown}${detail ? `: ${redact(detail)}` : ""}`);
     }
   } finally {
     await agent.destroy().catch(() => undefined);

@@ -15,6 +15,8 @@ import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { formatDuration } from "../http/clock.js";
+import { PROXY_FAILURE_CODE } from "../http/proxy-dispatcher.js";
+import { nodeProxyAgent, proxyFailureNamed } from "../http/proxy-tunnel.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY } from "../http/retry-policy.js";
@@ -92,9 +94,13 @@ function withoutAmbientConfig<T>(build: () => T): T {
   }
 }
 
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+/**
+ * The SDK reads only HTTPS_PROXY (for http orgs too) and ignores NO_PROXY and HTTP_PROXY; its
+ * agent replays a proxy's refusal as if Okta had answered. The org gets the same proxy as every
+ * other request instead (see http/proxy.ts), through an agent that names the proxy when it fails.
+ */
+function useEnvironmentProxy(client: Client, org: URL): void {
+  client.http.agent = nodeProxyAgent(org);
 }
 
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
@@ -170,12 +176,12 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
       keyId: auth.keyId,
       userAgent: sdk.http.defaultHeaders["User-Agent"] ?? USER_AGENT,
       clock,
-      send: (request) => executor.send(request),
+      // Token requests take the same proxy as the API calls.
+      send: (request) => executor.send({ ...request, agent: client.http.agent }),
     });
     executor.auth = serviceApp;
   }
-  // The SDK honours HTTPS_PROXY but not NO_PROXY: never tunnel a loopback org through a proxy.
-  if (isLoopback(parsed)) client.http.agent = undefined;
+  useEnvironmentProxy(client, parsed);
 
   return {
     client,
@@ -323,6 +329,11 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
   }
   if (fetchError !== undefined) {
     const code = typeof fetchError.code === "string" ? fetchError.code : undefined;
+    // The proxy's own failure, which names the proxy: node-fetch keeps only its message.
+    if (code === PROXY_FAILURE_CODE) {
+      const reason = String(fetchError.message).replace(/^.*? failed, reason: /, "");
+      return new NetworkError("okta", `${method} ${url}: ${redact(reason)}`, proxyFailureNamed(reason) ?? inner);
+    }
     return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
   }
   return new SyncError("internal", `Okta request failed: ${message}`);

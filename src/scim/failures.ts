@@ -3,6 +3,7 @@
  * RemoteError, transport failures into NetworkError. Everything shown is stripped of the token.
  */
 import { NetworkError, RemoteError } from "../errors.js";
+import { ProxyFailure } from "../http/proxy-dispatcher.js";
 import { ERROR_SCHEMA } from "../model.js";
 
 /** A RemoteError that keeps what a retry policy needs from the response. */
@@ -147,7 +148,9 @@ export function networkError(
   const code = errorCode(error);
   const name = error instanceof Error ? error.name : "";
   let what: string;
-  if (init.timedOut || name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+  if (error instanceof ProxyFailure) {
+    what = error.message;
+  } else if (init.timedOut || name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     what = `no complete response within ${seconds(init.timeoutMs)}`;
   } else if (code === "UND_ERR_CONNECT_TIMEOUT") {
     what = `could not connect to ${init.host} within ${seconds(init.connectTimeoutMs)}`;

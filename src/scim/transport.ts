@@ -4,11 +4,13 @@
  * media type, parsed JSON) or an error value; what an answer proves is decided by the caller.
  * Redirects are never followed: a 3xx is an error naming where it pointed.
  */
-import { type Dispatcher, Pool } from "undici";
+import type { Dispatcher } from "undici";
 import type { RetryConfig } from "../config/types.js";
 import { type NetworkError, ProtocolError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { CommandPacer } from "../http/pacer.js";
+import { proxySecrets } from "../http/proxy.js";
+import { createDispatcher, describeProxyError } from "../http/proxy-dispatcher.js";
 import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
 import { COMMAND_429_COOLDOWN_MS, type Failure, NO_RETRY } from "../http/retry-policy.js";
@@ -110,14 +112,15 @@ export function createTransport(options: TransportOptions): Transport {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
-  const secrets = [options.token];
-  const pool = new Pool(base.origin, {
+  // One pool for Command's origin, direct or through the proxy HTTPS_PROXY / HTTP_PROXY name.
+  const { dispatcher: pool, proxy } = createDispatcher(base, {
     connections: Math.max(1, options.connections ?? 4),
-    connect: { timeout: connectTimeoutMs },
+    connectTimeoutMs,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000,
   });
+  const secrets = [options.token, ...proxySecrets(proxy)];
   const headers = {
     authorization: `Bearer ${options.token}`,
     "content-type": SCIM_JSON,
@@ -143,7 +146,7 @@ export function createTransport(options: TransportOptions): Transport {
     const signal = AbortSignal.timeout(timeoutMs);
     const failure = (error: unknown) =>
       transportFailure(
-        networkError(error, { method, path: shownPath, host: base.host, timeoutMs, connectTimeoutMs, timedOut: signal.aborted, secrets }),
+        networkError(describeProxyError(error, proxy, base, connectTimeoutMs) ?? error, { method, path: shownPath, host: base.host, timeoutMs, connectTimeoutMs, timedOut: signal.aborted, secrets }),
         error,
         signal.aborted || isTimeout(error),
       );
@@ -154,6 +157,7 @@ export function createTransport(options: TransportOptions): Transport {
       notifyResponse(options.onResponse, { side: "command", method, status, durationMs: performance.now() - started });
     try {
       response = await pool.request({
+        origin: base.origin,
         method,
         path: `${shownPath}${query}`,
         headers,

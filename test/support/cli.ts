@@ -15,11 +15,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a child: nothing from the developer's Okta setup leaks in. */
+/**
+ * The environment of a child: nothing from the developer's Okta setup leaks in, nor their proxy
+ * settings (the emulators are on loopback, which a proxy would be asked to reach otherwise).
+ */
 export function cleanEnv(extra: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(OKTA_|COMMAND_|OCS_)/.test(key)) continue;
+    if (value === undefined || /^(OKTA_|COMMAND_|OCS_)/.test(key) || /^(https?|no)_proxy$/i.test(key)) continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;

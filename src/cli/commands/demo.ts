@@ -29,6 +29,14 @@ export function registerDemo(program: Command, run: (command: Command, action: (
     .action((flags: DemoFlags, command: Command) => run(command, (context) => demo(context, flags)));
 }
 
+/** The emulators run in this process on 127.0.0.1, which no proxy from HTTPS_PROXY / HTTP_PROXY can reach. */
+function bypassProxyForLoopback(): void {
+  for (const name of ["no_proxy", "NO_PROXY"]) {
+    const current = process.env[name]?.trim();
+    process.env[name] = current ? `127.0.0.1,${current}` : "127.0.0.1";
+  }
+}
+
 async function demo(context: CommandContext, flags: DemoFlags): Promise<number> {
   const users = Number(flags.users);
   if (!Number.isInteger(users) || users < 10 || users > 100_000) throw new ConfigError(["--users: must be a whole number from 10 to 100000"]);
@@ -36,6 +44,7 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
   const json = context.options.json === true;
   const dir = mkdtempSync(join(tmpdir(), "okta-command-sync-demo-"));
   const sandbox = await startSandbox({ org: { users, groups: 5, seed: 7 } });
+  bypassProxyForLoopback();
   const rounds: Record<string, unknown>[] = [];
   try {
     const checked = validateConfig({
