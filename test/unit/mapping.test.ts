@@ -25,7 +25,7 @@ const ada = {
   lastName: "Lovelace",
   email: "ada@example.com",
   title: "Engineer",
-  primaryPhone: "+1 555 0100",
+  primaryPhone: "+1 415 555 0100",
 };
 
 describe("default mapping", () => {
@@ -43,7 +43,7 @@ describe("default mapping", () => {
         displayName: "Ada Lovelace",
         'emails[type eq "work"].value': "ada@example.com",
         title: "Engineer",
-        'phoneNumbers[type eq "work"].value': "+1 555 0100",
+        'phoneNumbers[type eq "work"].value': "+14155550100",
       },
     });
   });
@@ -67,7 +67,7 @@ describe("default mapping", () => {
 
   it("writes primaryPhone to the configured phone type", () => {
     const result = mapUser(appUser(ada), { ...defaults, phoneType: "mobile" });
-    expect(result.ok && result.attributes['phoneNumbers[type eq "mobile"].value']).toBe("+1 555 0100");
+    expect(result.ok && result.attributes['phoneNumbers[type eq "mobile"].value']).toBe("+14155550100");
     expect(result.ok && result.attributes['phoneNumbers[type eq "work"].value']).toBeUndefined();
   });
 
@@ -88,13 +88,13 @@ describe("custom mappings (Profile Editor style)", () => {
         { okta: "user.employeeNumber", externalName: "employeeNumber", externalNamespace: ENTERPRISE_USER_SCHEMA },
       ],
     };
-    const result = mapUser(appUser({ ...ada, department: "R&D", mobilePhone: "+1 555 0199", employeeNumber: 42 }, { profile: { costCenter: "CC-7" } }), options);
+    const result = mapUser(appUser({ ...ada, department: "R&D", mobilePhone: "+1 415 555 0199", employeeNumber: 42 }, { profile: { costCenter: "CC-7" } }), options);
     expect(result.ok && result.attributes).toMatchObject({
       [`${ENTERPRISE_USER_SCHEMA}:department`]: "R&D",
       [`${ENTERPRISE_USER_SCHEMA}:costCenter`]: "CC-7",
       [`${ENTERPRISE_USER_SCHEMA}:employeeNumber`]: "42",
-      'phoneNumbers[type eq "mobile"].value': "+1 555 0199",
-      'phoneNumbers[type eq "work"].value': "+1 555 0100",
+      'phoneNumbers[type eq "mobile"].value': "+14155550199",
+      'phoneNumbers[type eq "work"].value': "+14155550100",
     });
     expect(mappedPaths(options)).toContain(`${ENTERPRISE_USER_SCHEMA}:department`);
   });
