@@ -204,6 +204,9 @@ export type SyncResult =
 
 /** The meta key holding when Command was last re-read (for `sync.refreshEvery`). */
 export const LAST_REFRESH_KEY = "lastRefreshAt";
+/** When a probe found Command with no users (groups) while the snapshot had none. */
+const SEEN_NO_USERS_KEY = "commandSeenWithoutUsersAt";
+const SEEN_NO_GROUPS_KEY = "commandSeenWithoutGroupsAt";
 
 export async function runSync(config: Config, options: SyncOptions, reporter: Reporter): Promise<SyncResult> {
   if (options.dryRun && options.saved === undefined) {
@@ -324,7 +327,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         // An empty snapshot proves nothing about Command: one probe per kind says whether
         // creates must look first (an org Okta already provisioned) or can go straight to POST.
         if (snapshot.users.length === 0 && plan.operations.some((op) => op.type === "createUser")) {
-          lookupBeforeCreate = await commandHas(client, "users");
+          lookupBeforeCreate = await commandStillEmpty(store, client, "users");
           if (lookupBeforeCreate) {
             plan = {
               ...plan,
@@ -336,7 +339,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
           }
         }
         if (snapshot.groups.length === 0 && plan.operations.some((op) => op.type === "createGroup")) {
-          lookupGroupsBeforeCreate = await commandHas(client, "groups");
+          lookupGroupsBeforeCreate = await commandStillEmpty(store, client, "groups");
         }
       }
     } catch (error) {
@@ -387,6 +390,20 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
 function refuseMismatch(saved: SavedPlan, snapshot: Snapshot, config: Config): void {
   const mismatch = savedPlanMismatch(saved, snapshotFingerprint(snapshot), planTarget(config));
   if (mismatch !== undefined) throw new SyncError("config", `refusing the saved plan: ${mismatch}`, { hint: "make and review a new plan with `plan --out FILE`" });
+}
+
+/**
+ * Whether creates of this kind must look first. Once a probe found Command without any, what it
+ * holds later came from this snapshot's own runs, and those creates are marked pending: a run
+ * that resumes after a kill looks up only those, not everyone. (Anything another system created
+ * in between still answers the POST with a 409, which is adopted.)
+ */
+async function commandStillEmpty(store: ReturnType<typeof openSnapshotStore>, client: CommandClient, kind: "users" | "groups"): Promise<boolean> {
+  const key = kind === "users" ? SEEN_NO_USERS_KEY : SEEN_NO_GROUPS_KEY;
+  if (store.getMeta(key) !== undefined) return false;
+  const has = await commandHas(client, kind);
+  if (!has) store.setMeta(key, new Date().toISOString());
+  return has;
 }
 
 async function commandHas(client: CommandClient, kind: "users" | "groups"): Promise<boolean> {
