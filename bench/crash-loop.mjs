@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { startCommandEmulator } from "../dist/emulators/command-emulator.js";
+import { startVerkadaEmulator } from "../dist/emulators/verkada-emulator.js";
 import { listAssignedUsers } from "../dist/emulators/org-generator.js";
 import { SANDBOX_COMMAND_TOKEN, startSandbox } from "../dist/emulators/sandbox.js";
 
@@ -40,7 +40,7 @@ function run(args, dir, env) {
 }
 
 async function fresh() {
-  const command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  const command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "ocs-crash-"));
   writeFileSync(
     join(dir, "config.yaml"),

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandEmulatorOptions } from "../../src/emulators/command-emulator.js";
+import type { VerkadaEmulatorOptions } from "../../src/emulators/verkada-emulator.js";
 import { addGroupMember, listAssignedUsers, setUserStatus, updateProfile } from "../../src/emulators/org-generator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
@@ -14,7 +14,7 @@ import { cleanEnv, runCli, workdir } from "../support/cli.js";
 let sandbox: Sandbox;
 let dir: string | undefined;
 
-async function setup(config: Record<string, unknown> = {}, command: CommandEmulatorOptions = {}): Promise<void> {
+async function setup(config: Record<string, unknown> = {}, command: VerkadaEmulatorOptions = {}): Promise<void> {
   sandbox = await startSandbox({ org: { users: 40, groups: 4, seed: 77 }, okta: { rateLimits: false }, command });
   writeConfig(config);
 }
