@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { startVerkadaEmulator } from "../dist/emulators/verkada-emulator.js";
-import { listAssignedUsers } from "../dist/emulators/org-generator.js";
+import { listAssignedUsers } from "../dist/emulators/org-assignments.js";
 import { SANDBOX_COMMAND_TOKEN, startSandbox } from "../dist/emulators/sandbox.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

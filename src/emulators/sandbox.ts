@@ -2,9 +2,10 @@
  * Both emulators started together over one generated org: what the demo, the end-to-end tests
  * and the benchmark run against.
  */
-import { type VerkadaEmulator, type VerkadaEmulatorOptions, startVerkadaEmulator } from "./verkada-emulator.js";
 import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "./okta-emulator.js";
-import { type EmulatedOktaOrg, type GenerateOrgOptions, generateOrg } from "./org-generator.js";
+import type { EmulatedOktaOrg } from "./okta-org.js";
+import { generateOrg, type GenerateOrgOptions } from "./org-generator.js";
+import { type VerkadaEmulator, type VerkadaEmulatorOptions, startVerkadaEmulator } from "./verkada-emulator.js";
 
 export interface SandboxOptions {
   org?: Partial<GenerateOrgOptions>;

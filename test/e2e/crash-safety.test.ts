@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
-import { listAssignedUsers } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { BIN, cleanEnv, runCli, workdir } from "../support/cli.js";

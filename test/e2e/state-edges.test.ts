@@ -11,7 +11,8 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
-import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { updateProfile } from "../../src/emulators/org-user-changes.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { BIN, type CliResult, cleanEnv, workdir } from "../support/cli.js";
 
