@@ -7,6 +7,7 @@ import { appendLogEvent, appTarget, userTarget } from "./okta-system-log.js";
 import { type AppAccess, groupAccess } from "./org-assignments.js";
 import { lookupUser } from "./org-lookup.js";
 
+/** The log target of a user, also of one no longer in the org. */
 export const targetOf = (org: EmulatedOktaOrg, userId: string): EmulatedLogTarget => {
   const user = lookupUser(org, userId);
   return user ? userTarget(user) : { id: userId, type: "User", alternateId: userId, displayName: userId };
