@@ -13,8 +13,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { startCommandEmulator } from "../dist/emulators/command-emulator.js";
-import { listAssignedUsers } from "../dist/emulators/org-generator.js";
+import { startVerkadaEmulator } from "../dist/emulators/verkada-emulator.js";
+import { listAssignedUsers } from "../dist/emulators/org-assignments.js";
 import { SANDBOX_COMMAND_TOKEN, startSandbox } from "../dist/emulators/sandbox.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,7 @@ function run(args, dir, env) {
 }
 
 async function fresh() {
-  const command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  const command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "ocs-crash-"));
   writeFileSync(
     join(dir, "config.yaml"),

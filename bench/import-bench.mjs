@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { validateConfig } from "../dist/config/validate.js";
 import { runImport } from "../dist/engine/import-run.js";
 import { silentReporter } from "../dist/engine/reporter.js";
-import { listAssignedUsers } from "../dist/emulators/org-generator.js";
+import { listAssignedUsers } from "../dist/emulators/org-assignments.js";
 import { startSandbox } from "../dist/emulators/sandbox.js";
 
 const sandbox = await startSandbox({ org: { users: 10_000, groups: 50, seed: 1 }, okta: { rateLimits: false } });

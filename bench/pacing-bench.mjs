@@ -9,7 +9,7 @@
 // okta.maxRateShare --share. Okta's windows are a minute long, so the emulator and the pull share a
 // clock running --speed times faster than real time; rates are given in that clock.
 import { parseArgs } from "node:util";
-import { startCommandEmulator } from "../dist/emulators/command-emulator.js";
+import { startVerkadaEmulator } from "../dist/emulators/verkada-emulator.js";
 import { startOktaEmulator } from "../dist/emulators/okta-emulator.js";
 import { generateOrg } from "../dist/emulators/org-generator.js";
 import { DEFAULT_RETRY } from "../dist/http/retry-policy.js";
@@ -47,7 +47,7 @@ function maxInWindow(times, windowMs) {
 const perMinute = (count, ms) => (ms > 0 ? (count / ms) * 60_000 : Number.NaN);
 
 async function commandRun() {
-  const command = await startCommandEmulator({ requestsPerMinute: rpm, requestsPerSecond: perSecond });
+  const command = await startVerkadaEmulator({ requestsPerMinute: rpm, requestsPerSecond: perSecond });
   const client = createScimClient({ baseUrl: command.url, token: command.token, requestsPerMinute: rpm, connections: 4, retry: DEFAULT_RETRY });
   const deadline = Date.now() + seconds * 1000;
   let next = 0;

@@ -15,13 +15,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  addGroupMember,
-  listAssignedUsers,
-  mulberry32,
-  removeGroupMember,
-  updateProfile,
-} from "../dist/emulators/org-generator.js";
+import { listAssignedUsers } from "../dist/emulators/org-assignments.js";
+import { addGroupMember, removeGroupMember } from "../dist/emulators/org-group-changes.js";
+import { updateProfile } from "../dist/emulators/org-user-changes.js";
+import { mulberry32 } from "../dist/emulators/seeded-random.js";
 import { startSandbox } from "../dist/emulators/sandbox.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,6 +4,8 @@
  * stalls, next links that never end) or lure its credentials elsewhere (a redirect).
  */
 import type { ServerResponse } from "node:http";
+import { defaultFaultBody } from "./okta-errors.js";
+import type { Reply } from "./okta-http.js";
 
 /** A fault to answer with instead of the real response. */
 export type InjectedFault =
@@ -21,12 +23,22 @@ export type InjectedFault =
   /** A redirect (default 302) to `redirect`, say the same path on another port. */
   | { redirect: string; status?: 301 | 302 | 303 | 307 | 308 };
 
-/** A reply in the emulator's shape. */
-export interface FaultReply {
-  status: number;
-  body: unknown;
-  text?: string;
-  headers?: Record<string, string | string[]>;
+/** The faults that are answered with a reply; `reset` and `stall` act on the connection instead. */
+export type AnsweredFault = Exclude<InjectedFault, { reset: true } | { stall: true }>;
+
+/**
+ * The reply to send for `fault`. `route` answers a request as the emulator would, for `repeat`;
+ * `nowMs` stamps the reset time of an injected 429.
+ */
+export function faultReply(fault: AnsweredFault, base: string, url: URL, nowMs: number, route: (url: URL) => Reply): Reply {
+  if ("endlessNext" in fault) {
+    if (fault.endlessNext === "empty") return endlessPage(base, url, []);
+    const first = route(firstPageUrl(url));
+    return first.status === 200 && Array.isArray(first.body) ? endlessPage(base, url, first.body) : first;
+  }
+  if ("redirect" in fault) return redirectReply(fault);
+  const headers = { ...(fault.status === 429 ? { "X-Rate-Limit-Reset": String(Math.floor(nowMs / 1000)) } : {}), ...fault.headers };
+  return { status: fault.status, body: fault.body ?? defaultFaultBody(fault.status), text: fault.text, headers };
 }
 
 /** Sends the status line, the headers and `[`, and leaves the response open (closing the server ends it). */
@@ -42,7 +54,7 @@ function nextCursor(url: URL): string {
 }
 
 /** The request without its cursor: where `repeat` takes its items from. */
-export function firstPageUrl(url: URL): URL {
+function firstPageUrl(url: URL): URL {
   const first = new URL(url.href);
   first.searchParams.delete("after");
   return first;
@@ -52,7 +64,7 @@ export function firstPageUrl(url: URL): URL {
  * A page of an endless list: `items` (none for `empty`, the first page's for `repeat`) and a
  * next link to the following cursor. `base` is the emulator's public URL.
  */
-export function endlessPage(base: string, url: URL, items: readonly unknown[]): FaultReply {
+function endlessPage(base: string, url: URL, items: readonly unknown[]): Reply {
   const next = new URLSearchParams(url.searchParams);
   next.set("after", nextCursor(url));
   return {
@@ -62,6 +74,6 @@ export function endlessPage(base: string, url: URL, items: readonly unknown[]): 
   };
 }
 
-export function redirectReply(fault: { redirect: string; status?: number }): FaultReply {
+function redirectReply(fault: { redirect: string; status?: number }): Reply {
   return { status: fault.status ?? 302, body: undefined, text: `Found. Redirecting to ${fault.redirect}`, headers: { Location: fault.redirect } };
 }

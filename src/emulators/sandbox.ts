@@ -2,20 +2,21 @@
  * Both emulators started together over one generated org: what the demo, the end-to-end tests
  * and the benchmark run against.
  */
-import { type CommandEmulator, type CommandEmulatorOptions, startCommandEmulator } from "./command-emulator.js";
 import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "./okta-emulator.js";
-import { type EmulatedOktaOrg, type GenerateOrgOptions, generateOrg } from "./org-generator.js";
+import type { EmulatedOktaOrg } from "./okta-org.js";
+import { generateOrg, type GenerateOrgOptions } from "./org-generator.js";
+import { type VerkadaEmulator, type VerkadaEmulatorOptions, startVerkadaEmulator } from "./verkada-emulator.js";
 
 export interface SandboxOptions {
   org?: Partial<GenerateOrgOptions>;
   okta?: Partial<Omit<OktaEmulatorOptions, "org" | "token">>;
-  command?: CommandEmulatorOptions;
+  command?: VerkadaEmulatorOptions;
 }
 
 export interface Sandbox {
   org: EmulatedOktaOrg;
   okta: OktaEmulator;
-  command: CommandEmulator;
+  command: VerkadaEmulator;
   oktaToken: string;
   commandToken: string;
   /** Names of the org's groups, for `groups.push`. */
@@ -31,9 +32,9 @@ export const SANDBOX_COMMAND_TOKEN = "sandbox-command-scim-token-8b1e7a";
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const org = generateOrg({ seed: 42, users: 60, groups: 5, ...options.org });
   const okta = await startOktaEmulator({ ...options.okta, org, token: SANDBOX_OKTA_TOKEN });
-  let command: CommandEmulator;
+  let command: VerkadaEmulator;
   try {
-    command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN, ...options.command });
+    command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN, ...options.command });
   } catch (error) {
     await okta.close();
     throw error;

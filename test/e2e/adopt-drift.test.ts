@@ -5,8 +5,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandEmulatorOptions } from "../../src/emulators/command-emulator.js";
-import { addGroupMember, listAssignedUsers, setUserStatus, updateProfile } from "../../src/emulators/org-generator.js";
+import type { VerkadaEmulatorOptions } from "../../src/emulators/verkada-emulator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { addGroupMember } from "../../src/emulators/org-group-changes.js";
+import { setUserStatus, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
@@ -14,7 +16,7 @@ import { cleanEnv, runCli, workdir } from "../support/cli.js";
 let sandbox: Sandbox;
 let dir: string | undefined;
 
-async function setup(config: Record<string, unknown> = {}, command: CommandEmulatorOptions = {}): Promise<void> {
+async function setup(config: Record<string, unknown> = {}, command: VerkadaEmulatorOptions = {}): Promise<void> {
   sandbox = await startSandbox({ org: { users: 40, groups: 4, seed: 77 }, okta: { rateLimits: false }, command });
   writeConfig(config);
 }

@@ -5,14 +5,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
-import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { updateProfile } from "../../src/emulators/org-user-changes.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
 
 let sandbox: Sandbox;
-let command: CommandEmulator;
+let command: VerkadaEmulator;
 let dir: string;
 
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await command?.close();
-  command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
   sandbox.okta.inject = undefined;
   dir = workdir({
     groups: { push: sandbox.groupNames },

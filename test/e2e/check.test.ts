@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { emptySummary } from "../../src/model.js";
 import { openSnapshotStore } from "../../src/store/index.js";
@@ -33,7 +33,7 @@ const LIMITED_APP = "0oaCheckNoAppsScope01";
 const HOUR = 3_600_000;
 
 let sandbox: Sandbox;
-let noDiscovery: CommandEmulator;
+let noDiscovery: VerkadaEmulator;
 let env: Record<string, string>;
 let keyFile: string;
 let otherKeyFile: string;
@@ -61,7 +61,7 @@ beforeAll(async () => {
       ],
     },
   });
-  noDiscovery = await startCommandEmulator({ token: sandbox.commandToken, discovery: false });
+  noDiscovery = await startVerkadaEmulator({ token: sandbox.commandToken, discovery: false });
   env = cleanEnv(sandbox.env());
   const keys = workdir(undefined);
   keyFile = join(keys, "service-app.pem");

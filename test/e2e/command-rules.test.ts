@@ -4,7 +4,8 @@
  * before being deactivated, a returner is reactivated before joining, through the built CLI.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listAssignedUsers, setUserStatus, updateProfile } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { setUserStatus, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
 

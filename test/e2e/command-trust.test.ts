@@ -6,7 +6,9 @@
  */
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createUser, assignUser, listAssignedUsers, removeGroupMember, setUserStatus } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { removeGroupMember } from "../../src/emulators/org-group-changes.js";
+import { assignUser, createUser, setUserStatus } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";

@@ -7,14 +7,14 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
-import { listAssignedUsers } from "../../src/emulators/org-generator.js";
+import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { BIN, cleanEnv, runCli, workdir } from "../support/cli.js";
 
 let sandbox: Sandbox;
-let command: CommandEmulator;
+let command: VerkadaEmulator;
 let dir: string;
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ afterEach(async () => {
 
 async function freshCommand(): Promise<void> {
   await command?.close();
-  command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
   dir = workdir({
     groups: { push: sandbox.groupNames },
     state: { path: "./state.db" },

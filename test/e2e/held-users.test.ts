@@ -5,15 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  assignUser,
-  createUser,
-  listAssignedUsers,
-  removeGroupMember,
-  setUserStatus,
-  unassignUser,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { removeGroupMember } from "../../src/emulators/org-group-changes.js";
+import { assignUser, createUser, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
 

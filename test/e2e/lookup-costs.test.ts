@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { BIN, cleanEnv, runCli, workdir } from "../support/cli.js";
 

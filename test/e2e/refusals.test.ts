@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAssignedUsers, setUserStatus } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { setUserStatus } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";

@@ -10,8 +10,9 @@ import { spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
-import { listAssignedUsers, updateProfile } from "../../src/emulators/org-generator.js";
+import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { updateProfile } from "../../src/emulators/org-user-changes.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { BIN, type CliResult, cleanEnv, workdir } from "../support/cli.js";
 
@@ -22,7 +23,7 @@ const SLOW = { timeout: 180_000 };
 const USER = AS_ROOT ? { uid: 65534, gid: 65534 } : undefined;
 
 let sandbox: Sandbox;
-let command: CommandEmulator;
+let command: VerkadaEmulator;
 let dir: string;
 
 beforeAll(async () => {
@@ -32,7 +33,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 beforeEach(async () => {
-  command = await startCommandEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
   dir = ownedWorkdir({ groups: { push: sandbox.groupNames }, state: { path: "./state/state.db" } });
 });
 afterEach(async () => {

@@ -6,16 +6,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addGroupMember,
-  assignUser,
-  listAssignedUsers,
-  removeGroupMember,
-  renameGroup,
-  setUserStatus,
-  unassignUser,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { addGroupMember, removeGroupMember, renameGroup } from "../../src/emulators/org-group-changes.js";
+import { assignUser, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ApplyOptions, applyPlan } from "../../src/apply/applier.js";
 import type { ScimLookups } from "../../src/apply/ports.js";
-import { type CommandEmulator, type RequestLogEntry, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, type RequestLogEntry, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
 import { createScimClient, type ScimClient } from "../../src/scim/client.js";
@@ -19,13 +19,13 @@ import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/ind
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
 const TOKEN = "t0ken-for-tests";
-let command: CommandEmulator;
+let command: VerkadaEmulator;
 let client: ScimClient & ScimLookups;
 let store: SqliteSnapshotStore;
 let dbPath: string;
 
 beforeEach(async () => {
-  command = await startCommandEmulator({ token: TOKEN });
+  command = await startVerkadaEmulator({ token: TOKEN });
   client = withLookups(createScimClient({ baseUrl: command.url, token: TOKEN, timeoutMs: 5000 }));
   dbPath = join(mkdtempSync(join(tmpdir(), "ocs-apply-requests-")), "state.db");
   store = openSnapshotStore(dbPath);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/apply/applier.js";
-import { type CommandEmulator, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
 import type { ScimLookups } from "../../src/apply/ports.js";
@@ -16,12 +16,12 @@ import { withLookups } from "../../src/scim/lookups.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
-let command: CommandEmulator;
+let command: VerkadaEmulator;
 let client: ScimClient & ScimLookups;
 let store: SqliteSnapshotStore;
 
 beforeEach(async () => {
-  command = await startCommandEmulator({ token: "t0ken-for-tests" });
+  command = await startVerkadaEmulator({ token: "t0ken-for-tests" });
   client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
   store = openSnapshotStore(join(mkdtempSync(join(tmpdir(), "ocs-apply-")), "state.db"));
 });
@@ -158,7 +158,7 @@ describe("applier", () => {
 
   it("finds a group to adopt by listing when Command refuses filters (groups looked up before their create)", async () => {
     await command.close();
-    command = await startCommandEmulator({ token: "t0ken-for-tests", filters: false });
+    command = await startVerkadaEmulator({ token: "t0ken-for-tests", filters: false });
     await client.close();
     client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
     const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });

@@ -1,6 +1,6 @@
 import { Agent, request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type CommandEmulator, type CommandEmulatorOptions, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, type VerkadaEmulatorOptions, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA } from "../../src/model.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: SCIM JSON read in assertions
@@ -15,11 +15,11 @@ interface Res {
 const TOKEN = "emulator-test-token";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let emu: CommandEmulator;
-const started: CommandEmulator[] = [];
+let emu: VerkadaEmulator;
+const started: VerkadaEmulator[] = [];
 
-async function start(options: CommandEmulatorOptions = {}): Promise<CommandEmulator> {
-  const e = await startCommandEmulator({ token: TOKEN, ...options });
+async function start(options: VerkadaEmulatorOptions = {}): Promise<VerkadaEmulator> {
+  const e = await startVerkadaEmulator({ token: TOKEN, ...options });
   started.push(e);
   return e;
 }
@@ -33,7 +33,7 @@ interface CallOptions {
   contentType?: string;
   headers?: Record<string, string>;
   raw?: string;
-  on?: CommandEmulator;
+  on?: VerkadaEmulator;
 }
 
 async function call(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<Res> {

@@ -1,22 +1,22 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type CommandEmulator, type CommandEmulatorOptions, scimEndpointOf, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, type VerkadaEmulatorOptions, scimEndpointOf, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from "../../src/model.js";
 
 const TOKEN = "command-stats-token";
-const started: CommandEmulator[] = [];
+const started: VerkadaEmulator[] = [];
 
 afterEach(async () => {
   await Promise.all(started.splice(0).map((e) => e.close()));
 });
 
-async function start(options: CommandEmulatorOptions = {}): Promise<CommandEmulator> {
-  const emulator = await startCommandEmulator({ token: TOKEN, ...options });
+async function start(options: VerkadaEmulatorOptions = {}): Promise<VerkadaEmulator> {
+  const emulator = await startVerkadaEmulator({ token: TOKEN, ...options });
   started.push(emulator);
   return emulator;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: SCIM JSON read in assertions
-async function call(emulator: CommandEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(emulator: VerkadaEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${emulator.url}${path}`, {
     method,
     headers: { Authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "Content-Type": "application/scim+json" }) },

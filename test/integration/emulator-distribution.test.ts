@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  churn,
-  type EmulatedOktaOrg,
-  generateOrg,
-  listAssignedUsers,
-  pickSample,
-  sampleAssignedUsers,
-  sampleMemberships,
-} from "../../src/emulators/org-generator.js";
+import type { EmulatedOktaOrg } from "../../src/emulators/okta-org.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { churn, sampleAssignedUsers, sampleMemberships } from "../../src/emulators/org-churn.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { pickSample } from "../../src/emulators/seeded-random.js";
 
 function membershipsPerUser(org: EmulatedOktaOrg): number[] {
   const counts = new Map<string, number>();

@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { endpointOf, type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
-import {
-  addGroupMember,
-  assignGroup,
-  createGroup,
-  type EmulatedOktaOrg,
-  findGroup,
-  generateOrg,
-  listAssignedUsers,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
+import { endpointOf } from "../../src/emulators/okta-stats.js";
+import type { EmulatedOktaOrg } from "../../src/emulators/okta-org.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { addGroupMember, assignGroup, createGroup } from "../../src/emulators/org-group-changes.js";
+import { findGroup } from "../../src/emulators/org-lookup.js";
+import { updateProfile } from "../../src/emulators/org-user-changes.js";
 
 const TOKEN = "00okta-api-test-token";
 const running: OktaEmulator[] = [];

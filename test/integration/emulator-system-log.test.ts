@@ -1,26 +1,13 @@
 import { Client } from "@okta/okta-sdk-nodejs";
 import { describe, expect, it } from "vitest";
 import type { OktaEmulator, OktaEmulatorOptions } from "../../src/emulators/okta-emulator.js";
-import {
-  addGroupMember,
-  assignGroup,
-  assignUser,
-  createGroup,
-  createUser,
-  type EmulatedLogEvent,
-  type EmulatedOktaOrg,
-  findGroup,
-  generateOrg,
-  listAssignedUsers,
-  mulberry32,
-  type OktaUserStatus,
-  removeGroupMember,
-  renameGroup,
-  setUserStatus,
-  unassignGroup,
-  unassignUser,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import type { EmulatedLogEvent, EmulatedOktaOrg, OktaUserStatus } from "../../src/emulators/okta-org.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { addGroupMember, assignGroup, createGroup, removeGroupMember, renameGroup, unassignGroup } from "../../src/emulators/org-group-changes.js";
+import { findGroup } from "../../src/emulators/org-lookup.js";
+import { assignUser, createUser, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
+import { mulberry32 } from "../../src/emulators/seeded-random.js";
 import { oktaEmulators } from "../support/okta-emulators.js";
 
 const TOKEN = "00system-log-test-token";

@@ -7,7 +7,7 @@ import { validateConfig } from "../../src/config/validate.js";
 import { runImport } from "../../src/engine/import-run.js";
 import { silentReporter } from "../../src/engine/reporter.js";
 import { runPlan } from "../../src/engine/sync-run.js";
-import { listAssignedUsers } from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { type ScimmyServer, startScimmyServer } from "../support/scimmy-server.js";
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { RetryConfig } from "../../src/config/types.js";
-import { type CommandEmulatorOptions, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulatorOptions, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { type InjectedFault, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
 import { generateOrg } from "../../src/emulators/org-generator.js";
 import { RunMetrics } from "../../src/metrics/collector.js";
@@ -34,9 +34,9 @@ function fakeClock() {
   };
 }
 
-async function scim(options: Partial<ScimClientOptions> = {}, emulator: CommandEmulatorOptions = {}) {
+async function scim(options: Partial<ScimClientOptions> = {}, emulator: VerkadaEmulatorOptions = {}) {
   const time = fakeClock();
-  const command = await startCommandEmulator({ now: time.now, ...emulator });
+  const command = await startVerkadaEmulator({ now: time.now, ...emulator });
   const events: HttpResponseEvent[] = [];
   const client = createScimClient({
     baseUrl: command.url,

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
-import {
-  addGroupMember,
-  assignGroup,
-  assignUser,
-  createGroup,
-  findGroup,
-  generateOrg,
-  listAssignedUsers,
-  removeGroupMember,
-  renameGroup,
-  setUserStatus,
-  unassignUser,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { addGroupMember, assignGroup, createGroup, removeGroupMember, renameGroup } from "../../src/emulators/org-group-changes.js";
+import { findGroup } from "../../src/emulators/org-lookup.js";
+import { assignUser, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
 
 const TOKEN = "00emulator-test-token";
 const running: OktaEmulator[] = [];

@@ -6,23 +6,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { OktaEmulator } from "../../src/emulators/okta-emulator.js";
-import {
-  addGroupMember,
-  assignGroup,
-  assignUser,
-  createGroup,
-  createUser,
-  type EmulatedOktaOrg,
-  findUser,
-  generateOrg,
-  removeGroupMember,
-  renameGroup,
-  setUserStatus,
-  tick,
-  unassignGroup,
-  unassignUser,
-  updateProfile,
-} from "../../src/emulators/org-generator.js";
+import { type EmulatedOktaOrg, tick } from "../../src/emulators/okta-org.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { addGroupMember, assignGroup, createGroup, removeGroupMember, renameGroup, unassignGroup } from "../../src/emulators/org-group-changes.js";
+import { findUser } from "../../src/emulators/org-lookup.js";
+import { assignUser, createUser, setUserStatus, unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { appendLogEvent, appTarget, userTarget } from "../../src/emulators/okta-system-log.js";
 import { ConfigError } from "../../src/errors.js";
 import { pullFromOkta } from "../../src/okta/pull.js";

@@ -6,14 +6,11 @@ import { Client } from "@okta/okta-sdk-nodejs";
 import { describe, expect, it } from "vitest";
 import type { OktaAuth } from "../../src/config/types.js";
 import type { OktaEmulator, OktaEmulatorOptions } from "../../src/emulators/okta-emulator.js";
-import {
-  assignUser,
-  createGroup,
-  type EmulatedOktaOrg,
-  findGroup,
-  generateOrg,
-  renameGroup,
-} from "../../src/emulators/org-generator.js";
+import type { EmulatedOktaOrg } from "../../src/emulators/okta-org.js";
+import { generateOrg } from "../../src/emulators/org-generator.js";
+import { createGroup, renameGroup } from "../../src/emulators/org-group-changes.js";
+import { findGroup } from "../../src/emulators/org-lookup.js";
+import { assignUser } from "../../src/emulators/org-user-changes.js";
 import { ConfigError, NetworkError, ProtocolError, RemoteError, SyncError } from "../../src/errors.js";
 import { pullFromOkta, type OktaPullTuning } from "../../src/okta/pull.js";
 import type { OktaPullOptions, OktaPullResult } from "../../src/okta/types.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { RetryConfig } from "../../src/config/types.js";
-import { type CommandEmulator, type CommandEmulatorOptions, startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { type VerkadaEmulator, type VerkadaEmulatorOptions, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { NetworkError, RemoteError } from "../../src/errors.js";
 import type { WaitEvent } from "../../src/http/clock.js";
 import { createScimClient, type ScimClient, type ScimClientOptions } from "../../src/scim/client.js";
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 interface Harness {
-  command: CommandEmulator;
+  command: VerkadaEmulator;
   client: ScimClient;
   /** Every wait the client asked for, in order. */
   sleeps: number[];
@@ -27,9 +27,9 @@ interface Harness {
   clock: { t: number };
 }
 
-async function harness(options: Partial<ScimClientOptions> = {}, emulator: CommandEmulatorOptions = {}): Promise<Harness> {
+async function harness(options: Partial<ScimClientOptions> = {}, emulator: VerkadaEmulatorOptions = {}): Promise<Harness> {
   const clock = { t: Date.UTC(2026, 0, 1) };
-  const command = await startCommandEmulator({ now: () => clock.t, ...emulator });
+  const command = await startVerkadaEmulator({ now: () => clock.t, ...emulator });
   const sleeps: number[] = [];
   const events: WaitEvent[] = [];
   const client = createScimClient({
@@ -50,7 +50,7 @@ async function harness(options: Partial<ScimClientOptions> = {}, emulator: Comma
   return { command, client, sleeps, events, clock };
 }
 
-const statuses = (command: CommandEmulator) => command.requests.map((r) => `${r.method} ${r.path.replace(/\/[0-9a-f-]{8,}$/, "/{id}")} ${r.status}`);
+const statuses = (command: VerkadaEmulator) => command.requests.map((r) => `${r.method} ${r.path.replace(/\/[0-9a-f-]{8,}$/, "/{id}")} ${r.status}`);
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
@@ -259,7 +259,7 @@ describe("SCIM client pacing (real time)", () => {
   it("spaces requests under requestsPerMinute, so Command's own limit is never hit", async () => {
     // Command allows 600 a minute here; the client is set to the same. With no burst (the
     // default) requests go one per ~102 ms (61 s / 600), the first at once.
-    const command = await startCommandEmulator({ requestsPerMinute: 600 });
+    const command = await startVerkadaEmulator({ requestsPerMinute: 600 });
     const client = createScimClient({ baseUrl: command.url, token: command.token, requestsPerMinute: 600, retry: RETRY, connections: 4 });
     open.push(command, client);
     const started = Date.now();

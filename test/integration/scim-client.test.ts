@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { startCommandEmulator } from "../../src/emulators/command-emulator.js";
+import { startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { NetworkError, ProtocolError, RemoteError } from "../../src/errors.js";
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA } from "../../src/model.js";
 import { createScimClient, type ScimClient, type ScimClientOptions } from "../../src/scim/client.js";
@@ -327,7 +327,7 @@ describe("against the Command emulator", () => {
   describe("request kinds", () => {
     // The emulator refuses the unchanged `id` in Okta's rename body ("attribute id cannot be
     // modified"); Command, built for Okta's client, takes it. Drop the flag once it accepts it.
-    requestKinds(() => startCommandEmulator());
+    requestKinds(() => startVerkadaEmulator());
   });
 });
 

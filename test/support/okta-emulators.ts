@@ -1,7 +1,7 @@
 /** Okta emulators started by a test file and closed after each test. */
 import { afterEach } from "vitest";
 import { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
-import type { EmulatedOktaOrg } from "../../src/emulators/org-generator.js";
+import type { EmulatedOktaOrg } from "../../src/emulators/okta-org.js";
 
 export interface OktaEmulators {
   /** An emulator over `org` accepting `token`, rate limits off unless overridden. */

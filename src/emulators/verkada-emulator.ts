@@ -6,20 +6,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from "../model.js";
-import { FaultInjector, type FaultHandle, type FaultSpec } from "./command-faults.js";
-import { GroupStore } from "./command-groups.js";
-import { CommandLimiter } from "./command-rate-limit.js";
-import { type GroupRecord, type ScimMeta, StoreContext, type UserRecord } from "./command-records.js";
-import { type Reply, type RouteSettings, route } from "./command-routes.js";
-import { UserStore } from "./command-users.js";
+import { FaultInjector, type FaultHandle, type FaultSpec } from "./verkada-faults.js";
+import { GroupStore } from "./verkada-groups.js";
+import { VerkadaLimiter } from "./verkada-rate-limit.js";
+import { type GroupRecord, type ScimMeta, StoreContext, type UserRecord } from "./verkada-records.js";
+import { type Reply, type RouteSettings, route } from "./verkada-routes.js";
+import { UserStore } from "./verkada-users.js";
 import { errorBody, ScimError } from "./scim-errors.js";
-import { errorReply, headersForLog, parseBody, parseJson, type RawBody, readBody, segmentsOf, send } from "./command-http.js";
+import { errorReply, headersForLog, parseBody, parseJson, type RawBody, readBody, segmentsOf, send } from "./verkada-http.js";
 import { isObject } from "./scim-filter.js";
 
-export type { FaultHandle, FaultMatch, FaultSpec } from "./command-faults.js";
-export type { ScimMeta } from "./command-records.js";
+export type { FaultHandle, FaultMatch, FaultSpec } from "./verkada-faults.js";
+export type { ScimMeta } from "./verkada-records.js";
 
-export interface CommandEmulatorOptions {
+export interface VerkadaEmulatorOptions {
   /** The SCIM token clients must send as `Authorization: Bearer <token>`. Default "command-emulator-token". */
   token?: string;
   /** Default "/scim", as Command's base URLs. */
@@ -50,7 +50,7 @@ export interface CommandEmulatorOptions {
   /**
    * Command's rate limit: requests allowed per sliding 60 s window; over budget answers 429 with
    * Retry-After, then 429 to everything for 5 s, and another 429 for more than 25 requests in
-   * the 5 s after that (see CommandLimiter). Default off.
+   * the 5 s after that (see VerkadaLimiter). Default off.
    */
   requestsPerMinute?: number;
   /** A per-second limit on top (a gateway's); needs `requestsPerMinute`. Default none. */
@@ -109,7 +109,7 @@ export interface EmulatedScimGroup {
   [attribute: string]: unknown;
 }
 
-export interface CommandEmulatorStats {
+export interface VerkadaEmulatorStats {
   /** Requests received. */
   requests: number;
   /** 429 answers sent (by the rate limit or an injected fault). */
@@ -121,7 +121,7 @@ export interface CommandEmulatorStats {
   byEndpoint: Record<string, number>;
 }
 
-export interface CommandEmulator {
+export interface VerkadaEmulator {
   /** The SCIM base URL, e.g. http://127.0.0.1:PORT/scim. */
   readonly url: string;
   readonly token: string;
@@ -134,7 +134,7 @@ export interface CommandEmulator {
   /** POST, PUT, PATCH and DELETE requests received since the last resetLog(), whatever their outcome. */
   writeCount(): number;
   /** Counters since the start or the last resetStats()/resetLog(), kept even when `logRequests` is off. A copy. */
-  stats(): CommandEmulatorStats;
+  stats(): VerkadaEmulatorStats;
   /** Zeroes the counters of stats(). */
   resetStats(): void;
   /** Clears the request log and zeroes writeCount() and stats(). */
@@ -185,7 +185,7 @@ function decodedQuery(url: URL): string {
   }
 }
 
-export async function startCommandEmulator(options: CommandEmulatorOptions = {}): Promise<CommandEmulator> {
+export async function startVerkadaEmulator(options: VerkadaEmulatorOptions = {}): Promise<VerkadaEmulator> {
   let token = options.token ?? "command-emulator-token";
   const basePath = `/${(options.basePath ?? "/scim").replace(/^\/+|\/+$/g, "")}`;
   const now = options.now ?? Date.now;
@@ -213,12 +213,12 @@ export async function startCommandEmulator(options: CommandEmulatorOptions = {})
   const limiter =
     options.requestsPerMinute === undefined
       ? undefined
-      : new CommandLimiter({ requestsPerMinute: options.requestsPerMinute, requestsPerSecond: options.requestsPerSecond }, now);
+      : new VerkadaLimiter({ requestsPerMinute: options.requestsPerMinute, requestsPerSecond: options.requestsPerSecond }, now);
   const faults = new FaultInjector();
   for (const spec of options.faults ?? []) faults.add(spec);
   const requests: RequestLogEntry[] = [];
   let writes = 0;
-  let stats: CommandEmulatorStats = { requests: 0, rateLimited: 0, byEndpoint: {} };
+  let stats: VerkadaEmulatorStats = { requests: 0, rateLimited: 0, byEndpoint: {} };
   const answered = (status: number) => {
     if (status === 429) stats.rateLimited++;
     return status;

@@ -4,7 +4,7 @@ import { badRequest, notFound, ScimError } from "./scim-errors.js";
 import { type AttrSource, type Filter, findKey, getCI, isObject, matchesFilter } from "./scim-filter.js";
 import { applyOperation, deepEqual, type PatchContext, type PatchOperation } from "./scim-patch.js";
 import { canonicalize, checkGroupAttributes, GROUP_READ_ONLY, MULTI_VALUED, memberIdsOf, validateGroupBody } from "./scim-resources.js";
-import { candidatesOf, type GroupRecord, Index, type StoreContext } from "./command-records.js";
+import { candidatesOf, type GroupRecord, Index, type StoreContext } from "./verkada-records.js";
 
 export class GroupStore {
   private readonly names = new Index(false);

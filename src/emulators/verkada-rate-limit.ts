@@ -29,7 +29,7 @@ export class SlidingWindowLimiter {
   }
 }
 
-export interface CommandLimitRules {
+export interface VerkadaLimitRules {
   /** Requests allowed per sliding 60 s window (Verkada: 300 per org). */
   requestsPerMinute: number;
   /** Requests allowed per sliding second; undefined: no per-second limit. */
@@ -47,7 +47,7 @@ export interface CommandLimitRules {
  * every request is answered 429 for 5 s, and more than 25 requests in the 5 s that follow earn
  * another. Optionally a per-second limit too, as a gateway in front may add.
  */
-export class CommandLimiter {
+export class VerkadaLimiter {
   private readonly minute: SlidingWindowLimiter;
   private readonly second: SlidingWindowLimiter | undefined;
   private readonly cooldownMs: number;
@@ -59,7 +59,7 @@ export class CommandLimiter {
   private probationCount = 0;
 
   constructor(
-    rules: CommandLimitRules,
+    rules: VerkadaLimitRules,
     private readonly now: () => number,
   ) {
     this.minute = new SlidingWindowLimiter(rules.requestsPerMinute, 60_000, now);

@@ -4,7 +4,7 @@ import { notFound, ScimError } from "./scim-errors.js";
 import { type AttrSource, type Filter, findKey, getCI, isObject, matchesFilter } from "./scim-filter.js";
 import { applyOperation, deepEqual, type PatchContext, type PatchOperation } from "./scim-patch.js";
 import { canonicalize, checkUserAttributes, MULTI_VALUED, USER_READ_ONLY, validateUserBody } from "./scim-resources.js";
-import { candidatesOf, Index, type StoreContext, type UserRecord } from "./command-records.js";
+import { candidatesOf, Index, type StoreContext, type UserRecord } from "./verkada-records.js";
 
 export class UserStore {
   private readonly userNames = new Index(false);

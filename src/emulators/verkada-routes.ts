@@ -1,7 +1,7 @@
 /** Maps a SCIM request (already authenticated, body parsed) to a reply from the stores. */
-import type { GroupStore } from "./command-groups.js";
-import { etagOf, type Versioned } from "./command-records.js";
-import type { UserStore } from "./command-users.js";
+import type { GroupStore } from "./verkada-groups.js";
+import { etagOf, type Versioned } from "./verkada-records.js";
+import type { UserStore } from "./verkada-users.js";
 import { resourceTypes, schemas, serviceProviderConfig } from "./scim-discovery.js";
 import { badRequest, notFound, ScimError } from "./scim-errors.js";
 import { type Filter, parseAttrPath, parseFilter } from "./scim-filter.js";

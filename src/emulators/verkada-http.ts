@@ -1,6 +1,6 @@
-/** HTTP plumbing of the Command emulator: paths, bodies, the request log and replies. */
+/** HTTP plumbing of the Verkada Command emulator: paths, bodies, the request log and replies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Reply } from "./command-routes.js";
+import type { Reply } from "./verkada-routes.js";
 import { errorBody, ScimError } from "./scim-errors.js";
 
 const BODY_LIMIT = 10 * 1024 * 1024;
