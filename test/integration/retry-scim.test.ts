@@ -36,6 +36,7 @@ async function harness(options: Partial<ScimClientOptions> = {}, emulator: Comma
     baseUrl: command.url,
     token: command.token,
     timeoutMs: 2000,
+    requestsPerMinute: 0,
     retry: RETRY,
     now: () => clock.t,
     sleep: async (ms) => {
