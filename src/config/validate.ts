@@ -10,7 +10,7 @@ import { whereToSet } from "./env.js";
 import { formatPath, isPlainObject, withoutNulls } from "./interpolate.js";
 import { configSchema, DEFAULT_SCOPES, KNOWN_KEYS, NO_ECHO_PATHS, type RawConfig, REGION_SCIM_URLS, RETRY_DEFAULTS, SECRET_PATHS, stateSchema } from "./schema.js";
 import { closest } from "./suggest.js";
-import type { AttributeMapping, Config, OktaAuth } from "./types.js";
+import type { Config, OktaAuth } from "./types.js";
 import { displayUrl, withoutAdminSuffix } from "./urls.js";
 
 export interface ValidateOptions {
