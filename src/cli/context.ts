@@ -35,12 +35,11 @@ export function createContext(command: Command, streams: Streams, cwd: string): 
 }
 
 /** Load and validate the configuration, and register its secrets with the output's redactor. */
-export function readConfig(context: CommandContext, flags: { statePath?: string } = {}): Config {
+export function readConfig(context: CommandContext): Config {
   const { config, warnings } = loadConfig({
     ...(context.options.config === undefined ? {} : { configPath: context.options.config }),
     env: context.streams.env,
     cwd: context.cwd,
-    flags,
   });
   registerSecrets(context, config);
   for (const warning of warnings) context.out.log("warn", warning);

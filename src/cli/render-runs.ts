@@ -1,5 +1,6 @@
 /** The run log as text for people and as JSON for scripts (`runs`, `runs show`). */
 import type { OperationOutcome, OperationRecord, RunRecord, RunStatus } from "../apply/ports.js";
+import { formatDuration } from "../duration.js";
 import { emptySummary, type OperationType, operationWeight, type Summary } from "../model.js";
 import type { Output } from "./output.js";
 import { describeOperation, renderWarnings } from "./render.js";
@@ -77,16 +78,8 @@ export function formatTime(iso: string): string {
   return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")}m`;
-}
-
 function durationText(run: RunView): string {
-  if (run.durationMs !== null) return formatDuration(run.durationMs);
+  if (run.durationMs !== null) return formatDuration(run.durationMs, { round: "nearest" });
   return run.status === "running" ? "running" : "-";
 }
 

@@ -1,7 +1,9 @@
 /**
- * The layers a configuration is assembled from (file < environment < flags) and how they merge.
- * Pure: the environment is passed in.
+ * The layers a configuration is assembled from (file < environment) and how they merge.
+ * Command-line flags that override a key (`sync --max-deactivations`) are applied by their
+ * command. Pure: the environment is passed in.
  */
+import { ENV_VARS } from "./env.js";
 import { type Env, formatPath, isPlainObject, Unresolved } from "./interpolate.js";
 
 export type Tree = Record<string, unknown>;
@@ -14,32 +16,6 @@ export interface Layer {
   /** Key paths with a problem already reported. */
   reported: Set<string>;
 }
-
-/** Each environment variable and the key it sets. */
-export const ENV_KEYS: readonly (readonly [string, string])[] = [
-  ["OKTA_ORG_URL", "okta.orgUrl"],
-  ["OKTA_APP_ID", "okta.appId"],
-  ["OKTA_API_TOKEN", "okta.token"],
-  ["OKTA_API_TOKEN_FILE", "okta.tokenFile"],
-  ["OKTA_CLIENT_ID", "okta.clientId"],
-  ["OKTA_PRIVATE_KEY", "okta.privateKey"],
-  ["OKTA_PRIVATE_KEY_FILE", "okta.privateKeyFile"],
-  ["OKTA_KEY_ID", "okta.keyId"],
-  ["COMMAND_REGION", "command.region"],
-  ["COMMAND_SCIM_URL", "command.scimUrl"],
-  ["COMMAND_SCIM_TOKEN", "command.token"],
-  ["COMMAND_SCIM_TOKEN_FILE", "command.tokenFile"],
-  ["OCS_STATE", "state.path"],
-];
-
-export interface ConfigFlags {
-  /** Overrides `state.path`. */
-  statePath?: string | undefined;
-  /** Overrides `safety.maxDeactivations`: `N` or `P%` (sync --max-deactivations). */
-  maxDeactivations?: string | undefined;
-}
-
-export const FLAG_ORIGIN = "the command line";
 
 const TOKEN = ["token", "tokenFile"];
 const OAUTH = ["clientId", "privateKey", "privateKeyFile", "keyId", "scopes"];
@@ -124,7 +100,7 @@ function unescapePem(value: string): string {
 export function envLayer(env: Env): Layer {
   const layer = emptyLayer();
   const names: Record<string, string> = {};
-  for (const [name, path] of ENV_KEYS) {
+  for (const { name, path } of ENV_VARS) {
     const value = env[name];
     // An empty variable counts as unset, as container runtimes often pass them that way.
     if (value === undefined || value === "") continue;
@@ -132,13 +108,6 @@ export function envLayer(env: Env): Layer {
     names[path] = name;
   }
   checkExclusive(layer, (path) => names[path] ?? path);
-  return layer;
-}
-
-export function flagsLayer(flags: ConfigFlags): Layer {
-  const layer = emptyLayer();
-  if (flags.statePath !== undefined) setPath(layer, "state.path", flags.statePath, FLAG_ORIGIN);
-  if (flags.maxDeactivations !== undefined) setPath(layer, "safety.maxDeactivations", flags.maxDeactivations, FLAG_ORIGIN);
   return layer;
 }
 
@@ -154,12 +123,16 @@ export function mergeLayers(lower: Layer, higher: Layer): Layer {
     const target = merged.values[name];
     if (isPlainObject(value) && (target === undefined || isPlainObject(target))) {
       const into = section(merged.values, name);
-      for (const [key, item] of Object.entries(value)) {
-        const path = `${name}.${key}`;
-        for (const replaced of REPLACES[path] ?? [key]) {
+      // What the lower layer chose is replaced first, so that two keys of the higher layer
+      // (COMMAND_REGION and COMMAND_SCIM_URL) both reach validation instead of one hiding the other.
+      for (const key of Object.keys(value)) {
+        for (const replaced of REPLACES[`${name}.${key}`] ?? [key]) {
           delete into[replaced];
           delete merged.origins[`${name}.${replaced}`];
         }
+      }
+      for (const [key, item] of Object.entries(value)) {
+        const path = `${name}.${key}`;
         into[key] = item;
         const origin = higher.origins[path];
         if (origin !== undefined) merged.origins[path] = origin;

@@ -1,25 +1,22 @@
 /**
- * Finds and reads the configuration: the YAML file, the environment and command-line flags
- * (flags > environment > file > defaults), `${VAR}` references and secrets kept in files.
+ * Finds and reads the configuration: the YAML file and the environment (environment > file >
+ * defaults), `${VAR}` references and secrets kept in files.
  * Validation itself is validate.ts.
  */
 import { resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { type Env, interpolateTree, isPlainObject, withoutNulls } from "./interpolate.js";
-import { type ConfigFlags, emptyLayer, envLayer, fileLayer, flagsLayer, type Layer, mergeLayers, takeUnresolved } from "./layers.js";
+import { emptyLayer, envLayer, fileLayer, type Layer, mergeLayers, takeUnresolved } from "./layers.js";
 import { parseConfigYaml } from "./parse-yaml.js";
 import { MAX_FILE_BYTES, readSmallFile } from "./read-small-file.js";
 import { KNOWN_KEYS, SECRET_PATHS } from "./schema.js";
 import type { Config } from "./types.js";
 import { validateConfig, validateStateConfig } from "./validate.js";
 
-export type { ConfigFlags } from "./layers.js";
-
 export interface LoadOptions {
   /** `--config`; wins over OCS_CONFIG and ./config.yaml. */
   configPath?: string | undefined;
   env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>;
-  flags?: ConfigFlags;
   /** Directory relative paths are resolved against; defaults to the process's. */
   cwd?: string;
   /** Reads a UTF-8 file; throws an error with a `code` (ENOENT, EACCES, ...) when it cannot. */
@@ -61,7 +58,7 @@ export interface LoadedStateConfig {
 }
 
 /**
- * The `state` section alone, read from the same file, environment and flags as loadConfig: for
+ * The `state` section alone, read from the same file and environment as loadConfig: for
  * commands that only read the snapshot (`runs`), on a machine that may hold no credentials.
  * Problems elsewhere in the configuration are ignored; a file that cannot be read or parsed is
  * still an error. Throws ConfigError listing every problem with `state`.
@@ -84,7 +81,7 @@ interface Layers {
   cwd: string;
   readFile: (path: string) => string;
   file: FileRead;
-  /** File < environment < flags, before `${VAR}` problems are taken out and secret files read. */
+  /** File < environment, before `${VAR}` problems are taken out and secret files read. */
   layer: Layer;
 }
 
@@ -93,7 +90,7 @@ function readLayers(options: LoadOptions): Layers {
   const readFile = options.readFile ?? readSmallFile;
   const env: Env = options.env;
   const file = readConfigFile(options.configPath, env, cwd, readFile);
-  const layer = mergeLayers(mergeLayers(file.layer, envLayer(env)), flagsLayer(options.flags ?? {}));
+  const layer = mergeLayers(file.layer, envLayer(env));
   return { cwd, readFile, file, layer };
 }
 

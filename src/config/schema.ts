@@ -1,14 +1,17 @@
 /**
- * The shape of the configuration as written (YAML, environment, flags), with a message per key
- * that says what is allowed. Cross-key rules (one Okta credential, required keys, duplicate
- * mappings) live in validate.ts so that every problem is reported even when shapes are wrong.
+ * The shape of the configuration as written (YAML and environment), with its defaults and a
+ * message per key that says what is allowed: every value, given or default, is read by the same
+ * rule here. Cross-key rules (one Okta credential, required keys, duplicate mappings) live in
+ * validate.ts so that every problem is reported even when shapes are wrong.
  */
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
 import { type CountryCode, isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { CORE_USER_SCHEMA } from "../model.js";
-import type { Limit } from "./types.js";
 import { isNamespace, isOktaExpression, isScimPath, NAMESPACE_RULE, OKTA_EXPRESSION_RULE, SCIM_PATH_RULE } from "./attributes.js";
+import { durationKey, FULL_EVERY, REFRESH_EVERY, RETENTION } from "./duration.js";
+import { suggestValue } from "./suggest.js";
+import type { Limit } from "./types.js";
 import { checkBaseUrl, HTTPS_RULE } from "./urls.js";
 
 export const REGION_SCIM_URLS = {
@@ -20,49 +23,13 @@ export type Region = keyof typeof REGION_SCIM_URLS;
 
 export const DEFAULT_SCOPES: readonly string[] = ["okta.users.read", "okta.groups.read", "okta.apps.read"];
 
-export const DEFAULTS = {
-  region: "us" as Region,
-  requestsPerMinute: 300,
-  concurrency: 4,
-  updateMethod: "put" as const,
-  membersPerRequest: 100,
-  timeoutMs: 30_000,
-  oktaTimeoutMs: 60_000,
-  onRemove: "keep" as const,
-  suspended: "active" as const,
-  phoneType: "work",
-  phoneRegion: "US" as CountryCode,
-  onUserNameChange: "update" as const,
-  outsideDomains: "warn" as const,
-  maxDeactivations: "10%",
-  maxGroupDeletes: "25%",
-  maxMemberRemovals: "25%",
-  minPullFraction: 0.5,
-  maxRateShare: 0.5,
-  retry: { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 },
-  statePath: "./okta-command-sync.db",
-  retention: "90d",
-  externalNamespace: CORE_USER_SCHEMA,
-};
+/** Retry defaults, shared with the check that the backoff ceiling does not start above its cap. */
+export const RETRY_DEFAULTS = { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 } as const;
 
 /** Keys whose values are never echoed in a message. */
 export const SECRET_PATHS: ReadonlySet<string> = new Set(["okta.token", "okta.privateKey", "command.token"]);
 /** Keys not echoed either: a secret pasted where its file path belongs must not be shown. */
 export const NO_ECHO_PATHS: ReadonlySet<string> = new Set([...SECRET_PATHS, "okta.tokenFile", "okta.privateKeyFile", "command.tokenFile"]);
-
-/** The environment variable that sets each key, for "set it in ..." hints. */
-export const ENV_VARS: Readonly<Record<string, string>> = {
-  "okta.orgUrl": "OKTA_ORG_URL",
-  "okta.appId": "OKTA_APP_ID",
-  "okta.token": "OKTA_API_TOKEN",
-  "okta.clientId": "OKTA_CLIENT_ID",
-  "okta.privateKey": "OKTA_PRIVATE_KEY",
-  "okta.keyId": "OKTA_KEY_ID",
-  "command.region": "COMMAND_REGION",
-  "command.scimUrl": "COMMAND_SCIM_URL",
-  "command.token": "COMMAND_SCIM_TOKEN",
-  "state.path": "OCS_STATE",
-};
 
 export const DEACTIVATIONS_RULE = "must be a count (e.g. 25) or a percent (e.g. 10%)";
 export const LIMIT_RULE = `${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`;
@@ -97,40 +64,6 @@ export function parseFraction(value: unknown, options: { minInclusive: boolean }
   return amount > 0 || (options.minInclusive && amount === 0) ? amount : undefined;
 }
 
-export const RETENTION_RULE = "must be a duration such as 90d, 12h or 2w (hours, days or weeks), or 0 or forever to keep every run";
-
-const HOUR_MS = 3_600_000;
-const RETENTION_UNITS: Readonly<Record<string, number>> = { h: HOUR_MS, d: 24 * HOUR_MS, w: 7 * 24 * HOUR_MS };
-/** 100 years: further back than any run, and far inside the range of a Date. */
-export const MAX_RETENTION_MS = 36_500 * 24 * HOUR_MS;
-
-/**
- * How long the run log keeps a run: `90d` -> milliseconds, `0` or `forever` -> 0 (keep every
- * run). `{ problem }` says what is wrong in words the user can act on.
- */
-export function parseRetention(value: unknown): { ms: number } | { problem: string } {
-  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim().toLowerCase() : undefined;
-  if (text === undefined) return { problem: RETENTION_RULE };
-  if (text === "forever" || /^0+$/.test(text)) return { ms: 0 };
-  if (/^\d+$/.test(text)) return { problem: `${RETENTION_RULE}; add a unit, such as ${text}d for days` };
-  const match = /^(\d+)\s*(h|hours?|d|days?|w|weeks?)$/.exec(text);
-  if (match === null) return { problem: RETENTION_RULE };
-  const ms = Number(match[1]) * RETENTION_UNITS[match[2]![0]!]!;
-  // "Keep runs for zero days" reads as "keep none"; say which of the two is meant.
-  if (ms === 0) return { problem: `${RETENTION_RULE}; ${text} would keep no run at all: write forever (or 0) to keep every run` };
-  if (ms > MAX_RETENTION_MS) return { problem: `${RETENTION_RULE}; at most 36500d (100 years)` };
-  return { ms };
-}
-
-/** `7776000000` -> `90d`: the largest unit that divides it, as parseRetention reads it. */
-export function formatRetention(ms: number): string {
-  for (const unit of ["w", "d", "h"] as const) {
-    const size = RETENTION_UNITS[unit]!;
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 export const RATE_SHARE_RULE = "must be a share of each Okta rate limit above 0 and at most 1 (e.g. 0.5) or a percent (e.g. 50%)";
 export const PULL_FRACTION_RULE = "must be a fraction from 0 to 1 (e.g. 0.5) or a percent (e.g. 50%)";
 
@@ -158,6 +91,21 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of ${values.join(", ")}` });
 }
 
+/** `EU` and ` eu ` are `eu`; `au` is not a region, but says which one it likely means. */
+function region() {
+  const regions = Object.keys(REGION_SCIM_URLS) as [Region, ...Region[]];
+  const rule = `must be one of ${regions.join(", ")}`;
+  return z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(regions, {
+      error: (issue) => {
+        const near = typeof issue.input === "string" ? suggestValue(issue.input, regions) : undefined;
+        return near === undefined ? rule : `${rule}; did you mean ${near}?`;
+      },
+    }),
+  );
+}
+
 function mapping(keys: string) {
   return { error: `must be a mapping of keys (${keys})` };
 }
@@ -167,31 +115,6 @@ function limit() {
     const parsed = parseLimit(value);
     if (parsed === undefined) ctx.addIssue(LIMIT_RULE);
     return parsed ?? { kind: "count", value: 0 };
-  });
-}
-
-function retention() {
-  return z.unknown().transform((value, ctx): number => {
-    const parsed = parseRetention(value);
-    if ("problem" in parsed) {
-      ctx.addIssue(parsed.problem);
-      return 0;
-    }
-    return parsed.ms;
-  });
-}
-
-/** `sync.refreshEvery` and `sync.fullEvery`: a duration such as 30m or 24h; 0 or `never` turns it off. */
-function refreshEvery() {
-  const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-  return z.unknown().transform((value, ctx): number => {
-    if (value === "never" || value === 0 || value === "0") return 0;
-    const match = typeof value === "string" ? /^\s*(\d+)\s*([smhdw])\s*$/.exec(value) : null;
-    if (match === null || Number(match[1]) === 0) {
-      ctx.addIssue("must be a duration such as 6h or 24h (or never)");
-      return 0;
-    }
-    return Number(match[1]) * units[match[2]!]!;
   });
 }
 
@@ -266,15 +189,6 @@ const groupsPush = z.unknown().transform((value, ctx): string[] | "assigned" => 
   return names;
 });
 
-const attribute = z.strictObject(
-  {
-    okta: z.string({ error: OKTA_EXPRESSION_RULE }).trim().refine(isOktaExpression, { error: OKTA_EXPRESSION_RULE }),
-    externalName: text(SCIM_PATH_RULE).refine(isScimPath, { error: SCIM_PATH_RULE }),
-    externalNamespace: z.string({ error: NAMESPACE_RULE }).trim().refine(isNamespace, { error: NAMESPACE_RULE }).optional(),
-  },
-  mapping("okta, externalName, externalNamespace"),
-);
-
 function baseUrl(options: { allowPath: boolean; example: string }) {
   return text(`${HTTPS_RULE}, such as ${options.example}`).transform((value, ctx) => {
     const checked = checkBaseUrl(value, options);
@@ -304,113 +218,150 @@ const fileKey = (secretPath: string) =>
 export const stateSchema = z
   .strictObject(
     {
-      path: text("must be a file path for the snapshot database"),
-      /** Milliseconds; 0 keeps every run. */
-      retention: retention(),
+      /** Relative to the working directory; validate.ts resolves it. */
+      path: text("must be a file path for the snapshot database").default("./okta-command-sync.db"),
+      /** Milliseconds; undefined keeps every run. */
+      retention: durationKey(RETENTION).prefault("90d"),
     },
     mapping(KNOWN_KEYS.state.join(", ")),
   )
-  .partial();
+  .prefault({});
 
-export const configSchema = z.strictObject(
-  {
-    okta: z
-      .strictObject(
-        {
-          orgUrl: baseUrl({ allowPath: false, example: "https://acme.okta.com" }),
-          appId: text("must be the id of the Verkada app in Okta, such as 0oa1b2c3d4e5f6").refine((v) => ID.test(v), {
-            error: "must be the id of the Verkada app in Okta (letters and digits), such as 0oa1b2c3d4e5f6",
-          }),
-          token: secret("an Okta API token (SSWS)", /^ssws\s/i, "SSWS "),
-          tokenFile: fileKey("okta.token"),
-          clientId: text("must be the client id of the Okta service app, such as 0oa1b2c3d4e5f6").refine((v) => ID.test(v), {
-            error: "must be the client id of the Okta service app (letters and digits), such as 0oa1b2c3d4e5f6",
-          }),
-          privateKey: z.string({ error: "must be a private key (PEM or JWK)" }).superRefine((value, ctx) => {
-            const problem = privateKeyProblem(value);
-            if (problem !== undefined) ctx.addIssue(problem);
-          }),
-          privateKeyFile: fileKey("okta.privateKey"),
-          keyId: text("must be the key id (kid) registered in Okta for the public key").refine((v) => !/\s/.test(v), {
-            error: "must be the key id (kid) registered in Okta for the public key, without spaces",
-          }),
-          scopes: z
-            .array(text("must be an OAuth scope such as okta.users.read").refine((v) => !/\s/.test(v), { error: "must be one OAuth scope, without spaces" }), {
-              error: `must be a list of OAuth scopes (default: ${DEFAULT_SCOPES.join(", ")})`,
-            })
-            .min(1, { error: `must list at least one scope (default: ${DEFAULT_SCOPES.join(", ")})` }),
-          maxRateShare: fraction(RATE_SHARE_RULE, false),
-          timeoutMs: wholeNumber(100, 600_000, "must be a whole number of milliseconds from 100 to 600000"),
-        },
-        mapping(KNOWN_KEYS.okta.join(", ")),
-      )
-      .partial(),
-    command: z
-      .strictObject(
-        {
-          region: oneOf(["us", "eu", "aus"]),
-          scimUrl: baseUrl({ allowPath: true, example: REGION_SCIM_URLS.us }),
-          token: secret("a Command SCIM bearer token", /^bearer\s/i, "Bearer "),
-          tokenFile: fileKey("command.token"),
-          requestsPerMinute: wholeNumber(0, undefined, "must be a whole number of requests per minute, 0 or more (0 = no pacing)"),
-          concurrency: wholeNumber(1, 32, "must be a whole number from 1 to 32"),
-          updateMethod: oneOf(["put", "patch"]),
-          membersPerRequest: wholeNumber(1, 1000, "must be a whole number from 1 to 1000"),
-          timeoutMs: wholeNumber(100, 600_000, "must be a whole number of milliseconds from 100 to 600000"),
-          domains: z.array(
-            text("must be an email domain such as acme.com").refine((v) => /^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(v), {
-              error: "must be an email domain such as acme.com (no @, no scheme)",
-            }),
-            { error: "must be a list of email domains, such as [acme.com, acme.co.uk]" },
+const TIMEOUT_RULE = "must be a whole number of milliseconds from 100 to 600000";
+
+// Keys without a default are optional: the required ones are reported by validate.ts, once.
+export const configSchema = z
+  .strictObject(
+    {
+      okta: z
+        .strictObject(
+          {
+            orgUrl: baseUrl({ allowPath: false, example: "https://acme.okta.com" }).optional(),
+            appId: text("must be the id of the Verkada app in Okta, such as 0oa1b2c3d4e5f6")
+              .refine((v) => ID.test(v), { error: "must be the id of the Verkada app in Okta (letters and digits), such as 0oa1b2c3d4e5f6" })
+              .optional(),
+            token: secret("an Okta API token (SSWS)", /^ssws\s/i, "SSWS ").optional(),
+            tokenFile: fileKey("okta.token").optional(),
+            clientId: text("must be the client id of the Okta service app, such as 0oa1b2c3d4e5f6")
+              .refine((v) => ID.test(v), { error: "must be the client id of the Okta service app (letters and digits), such as 0oa1b2c3d4e5f6" })
+              .optional(),
+            privateKey: z
+              .string({ error: "must be a private key (PEM or JWK)" })
+              .superRefine((value, ctx) => {
+                const problem = privateKeyProblem(value);
+                if (problem !== undefined) ctx.addIssue(problem);
+              })
+              .optional(),
+            privateKeyFile: fileKey("okta.privateKey").optional(),
+            keyId: text("must be the key id (kid) registered in Okta for the public key")
+              .refine((v) => !/\s/.test(v), { error: "must be the key id (kid) registered in Okta for the public key, without spaces" })
+              .optional(),
+            scopes: z
+              .array(text("must be an OAuth scope such as okta.users.read").refine((v) => !/\s/.test(v), { error: "must be one OAuth scope, without spaces" }), {
+                error: `must be a list of OAuth scopes (default: ${DEFAULT_SCOPES.join(", ")})`,
+              })
+              .min(1, { error: `must list at least one scope (default: ${DEFAULT_SCOPES.join(", ")})` })
+              .optional(),
+            maxRateShare: fraction(RATE_SHARE_RULE, false).prefault("0.5"),
+            timeoutMs: wholeNumber(100, 600_000, TIMEOUT_RULE).default(60_000),
+          },
+          mapping(KNOWN_KEYS.okta.join(", ")),
+        )
+        .prefault({}),
+      command: z
+        .strictObject(
+          {
+            region: region().default("us"),
+            scimUrl: baseUrl({ allowPath: true, example: REGION_SCIM_URLS.us }).optional(),
+            token: secret("a Command SCIM bearer token", /^bearer\s/i, "Bearer ").optional(),
+            tokenFile: fileKey("command.token").optional(),
+            /** Verkada's limit per org; 0 turns pacing off (a test server, or pacing done elsewhere). */
+            requestsPerMinute: wholeNumber(0, undefined, "must be a whole number of requests per minute, 0 or more (0 = no pacing)").default(300),
+            concurrency: wholeNumber(1, 32, "must be a whole number from 1 to 32").default(4),
+            updateMethod: oneOf(["put", "patch"]).default("put"),
+            membersPerRequest: wholeNumber(1, 1000, "must be a whole number from 1 to 1000").default(100),
+            timeoutMs: wholeNumber(100, 600_000, TIMEOUT_RULE).default(30_000),
+            domains: z
+              .array(
+                text("must be an email domain such as acme.com").refine((v) => /^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(v), {
+                  error: "must be an email domain such as acme.com (no @, no scheme)",
+                }),
+                { error: "must be a list of email domains, such as [acme.com, acme.co.uk]" },
+              )
+              .default([]),
+          },
+          mapping(KNOWN_KEYS.command.join(", ")),
+        )
+        .prefault({}),
+      groups: z
+        .strictObject({ push: groupsPush.prefault([]), onRemove: oneOf(["keep", "delete"]).default("keep") }, mapping(KNOWN_KEYS.groups.join(", ")))
+        .prefault({}),
+      users: z
+        .strictObject(
+          {
+            suspended: oneOf(["active", "deactivate"]).default("active"),
+            phoneType: text("must be a phone number type such as work or mobile")
+              .refine((v) => /^[A-Za-z0-9_-]+$/.test(v), { error: "must be a phone number type such as work or mobile (letters, digits, - and _)" })
+              .default("work"),
+            phoneRegion: text("must be a two-letter country code such as US or GB")
+              .transform((v) => v.trim().toUpperCase())
+              .refine((v): v is CountryCode => isSupportedCountry(v), { error: "must be a two-letter country code such as US, GB or AU" })
+              .default("US"),
+            onUserNameChange: oneOf(["update", "recreate", "skip"]).default("update"),
+            outsideDomains: oneOf(["warn", "skip"]).default("warn"),
+          },
+          mapping(KNOWN_KEYS.users.join(", ")),
+        )
+        .prefault({}),
+      sync: z
+        .strictObject(
+          {
+            /** Milliseconds; undefined: only with `sync --refresh`. */
+            refreshEvery: durationKey(REFRESH_EVERY).prefault("never"),
+            /** Milliseconds; undefined: only when the System Log cannot serve. */
+            fullEvery: durationKey(FULL_EVERY).prefault("24h"),
+          },
+          mapping(KNOWN_KEYS.sync.join(", ")),
+        )
+        .prefault({}),
+      safety: z
+        .strictObject(
+          {
+            maxDeactivations: limit().prefault("10%"),
+            maxGroupDeletes: limit().prefault("25%"),
+            maxMemberRemovals: limit().prefault("25%"),
+            minPullFraction: fraction(PULL_FRACTION_RULE, true).prefault("0.5"),
+          },
+          mapping(KNOWN_KEYS.safety.join(", ")),
+        )
+        .prefault({}),
+      retry: z
+        .strictObject(
+          {
+            maxAttempts: wholeNumber(1, 20, "must be a whole number of attempts from 1 to 20 (1 = no retries)").default(RETRY_DEFAULTS.maxAttempts),
+            maxElapsedMs: wholeNumber(1000, 3_600_000, "must be a whole number of milliseconds from 1000 to 3600000").default(RETRY_DEFAULTS.maxElapsedMs),
+            baseDelayMs: wholeNumber(1, 60_000, "must be a whole number of milliseconds from 1 to 60000").default(RETRY_DEFAULTS.baseDelayMs),
+            maxDelayMs: wholeNumber(1, 600_000, "must be a whole number of milliseconds from 1 to 600000").default(RETRY_DEFAULTS.maxDelayMs),
+          },
+          mapping(KNOWN_KEYS.retry.join(", ")),
+        )
+        .prefault({}),
+      state: stateSchema,
+      attributes: z
+        .array(
+          z.strictObject(
+            {
+              okta: z.string({ error: OKTA_EXPRESSION_RULE }).trim().refine(isOktaExpression, { error: OKTA_EXPRESSION_RULE }),
+              externalName: text(SCIM_PATH_RULE).refine(isScimPath, { error: SCIM_PATH_RULE }),
+              externalNamespace: z.string({ error: NAMESPACE_RULE }).trim().refine(isNamespace, { error: NAMESPACE_RULE }).default(CORE_USER_SCHEMA),
+            },
+            mapping("okta, externalName, externalNamespace"),
           ),
-        },
-        mapping(KNOWN_KEYS.command.join(", ")),
-      )
-      .partial(),
-    groups: z.strictObject({ push: groupsPush, onRemove: oneOf(["keep", "delete"]) }, mapping(KNOWN_KEYS.groups.join(", "))).partial(),
-    users: z
-      .strictObject(
-        {
-          suspended: oneOf(["active", "deactivate"]),
-          phoneType: text("must be a phone number type such as work or mobile").refine((v) => /^[A-Za-z0-9_-]+$/.test(v), {
-            error: "must be a phone number type such as work or mobile (letters, digits, - and _)",
-          }),
-          phoneRegion: text("must be a two-letter country code such as US or GB")
-            .transform((v) => v.trim().toUpperCase())
-            .refine((v): v is CountryCode => isSupportedCountry(v), { error: "must be a two-letter country code such as US, GB or AU" }),
-          onUserNameChange: oneOf(["update", "recreate", "skip"]),
-          outsideDomains: oneOf(["warn", "skip"]),
-        },
-        mapping(KNOWN_KEYS.users.join(", ")),
-      )
-      .partial(),
-    sync: z.strictObject({ refreshEvery: refreshEvery(), fullEvery: refreshEvery() }, mapping(KNOWN_KEYS.sync.join(", "))).partial(),
-    safety: z
-      .strictObject(
-        {
-          maxDeactivations: limit(),
-          maxGroupDeletes: limit(),
-          maxMemberRemovals: limit(),
-          minPullFraction: fraction(PULL_FRACTION_RULE, true),
-        },
-        mapping(KNOWN_KEYS.safety.join(", ")),
-      )
-      .partial(),
-    retry: z
-      .strictObject(
-        {
-          maxAttempts: wholeNumber(1, 20, "must be a whole number of attempts from 1 to 20 (1 = no retries)"),
-          maxElapsedMs: wholeNumber(1000, 3_600_000, "must be a whole number of milliseconds from 1000 to 3600000"),
-          baseDelayMs: wholeNumber(1, 60_000, "must be a whole number of milliseconds from 1 to 60000"),
-          maxDelayMs: wholeNumber(1, 600_000, "must be a whole number of milliseconds from 1 to 600000"),
-        },
-        mapping(KNOWN_KEYS.retry.join(", ")),
-      )
-      .partial(),
-    state: stateSchema,
-    attributes: z.array(attribute, { error: "must be a list of mappings, each with okta, externalName and optionally externalNamespace" }),
-  },
-  mapping(KNOWN_KEYS[""].join(", ")),
-).partial();
+          { error: "must be a list of mappings, each with okta, externalName and optionally externalNamespace" },
+        )
+        .default([]),
+    },
+    mapping(KNOWN_KEYS[""].join(", ")),
+  );
 
 export type RawConfig = z.output<typeof configSchema>;

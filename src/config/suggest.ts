@@ -37,3 +37,20 @@ export function closest(word: string, candidates: readonly string[]): string | u
   const allowed = Math.max(1, Math.floor(folded.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
+
+/**
+ * The value meant by a wrong one: a candidate it shortens or spells out (`au` -> `aus`,
+ * `europe` -> `eu`), else a likely typo. Two letters are too few to call anything a typo of
+ * another two-letter word, so short words only get the first kind.
+ */
+export function suggestValue(word: string, candidates: readonly string[]): string | undefined {
+  const folded = fold(word);
+  if (folded === "") return undefined;
+  const related = candidates.filter((candidate) => {
+    const c = fold(candidate);
+    return c !== folded && (c.startsWith(folded) || folded.startsWith(c));
+  });
+  // The longest: `australia` spells out `aus`, and `au` also starts `aus`.
+  if (related.length > 0) return related.sort((a, b) => b.length - a.length)[0];
+  return folded.length >= 3 ? closest(word, candidates) : undefined;
+}

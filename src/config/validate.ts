@@ -4,24 +4,13 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { type core, z } from "zod";
+import { CORE_USER_SCHEMA } from "../model.js";
 import { isScimPath, scimPathProblem, targetKey } from "./attributes.js";
+import { whereToSet } from "./env.js";
 import { formatPath, isPlainObject, withoutNulls } from "./interpolate.js";
-import {
-  configSchema,
-  DEFAULT_SCOPES,
-  DEFAULTS,
-  ENV_VARS,
-  KNOWN_KEYS,
-  NO_ECHO_PATHS,
-  parseLimit,
-  parseRetention,
-  type RawConfig,
-  REGION_SCIM_URLS,
-  SECRET_PATHS,
-  stateSchema,
-} from "./schema.js";
+import { configSchema, DEFAULT_SCOPES, KNOWN_KEYS, NO_ECHO_PATHS, type RawConfig, REGION_SCIM_URLS, RETRY_DEFAULTS, SECRET_PATHS, stateSchema } from "./schema.js";
 import { closest } from "./suggest.js";
-import type { AttributeMapping, Config, OktaAuth } from "./types.js";
+import type { Config, OktaAuth } from "./types.js";
 import { displayUrl, withoutAdminSuffix } from "./urls.js";
 
 export interface ValidateOptions {
@@ -39,9 +28,6 @@ export interface ValidationResult {
   problems: string[];
   warnings: string[];
 }
-
-/** `sync.fullEvery` when unset: an incremental run still reads everything once a day. */
-export const DEFAULT_FULL_EVERY_MS = 24 * 3_600_000;
 
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): ValidationResult {
   const input = withoutNulls(raw ?? {});
@@ -155,12 +141,6 @@ function has(section: unknown, key: string): boolean {
   return isPlainObject(section) && section[key] !== undefined;
 }
 
-function whereToSet(path: string): string {
-  const env = ENV_VARS[path];
-  const fileEnv = path.endsWith(".token") ? `, ${env} or ${env}_FILE` : env === undefined ? "" : ` or ${env}`;
-  return `set it in the config file${fileEnv}`;
-}
-
 /** Rules across keys, checked on the raw input so they are reported alongside shape problems. */
 function crossKeyProblems(input: Record<string, unknown>, options: ValidateOptions): string[] {
   const problems: string[] = [];
@@ -173,7 +153,10 @@ function crossKeyProblems(input: Record<string, unknown>, options: ValidateOptio
   };
   const okta = input.okta;
   if (!broken("okta")) problems.push(...oktaProblems(okta, required, options));
-  if (!broken("command")) required("command", "token", "the SCIM token from Command");
+  if (!broken("command")) {
+    required("command", "token", "the SCIM token from Command");
+    problems.push(...endpointProblems(input.command, options));
+  }
   if (!broken("retry")) problems.push(...retryProblems(input.retry));
   problems.push(...attributeProblems(input.attributes));
   return problems;
@@ -211,12 +194,29 @@ function oktaProblems(okta: unknown, required: (section: string, key: string, wh
   return problems;
 }
 
+/**
+ * A region and a SCIM URL set together: one of them would be ignored, and which one the user
+ * meant is a guess. (Across layers the higher one replaces both; see layers.ts.)
+ */
+function endpointProblems(command: unknown, options: ValidateOptions): string[] {
+  if (!has(command, "region") || !has(command, "scimUrl")) return [];
+  const { region, scimUrl } = command as { region: unknown; scimUrl: unknown };
+  const shown = (path: string, value: unknown) => {
+    const origin = options.origins?.[path];
+    return `${describeValue(value)}${origin === undefined ? "" : ` from ${origin}`}`;
+  };
+  return [
+    `command: region and scimUrl are both set (region ${shown("command.region", region)}, scimUrl ${shown("command.scimUrl", scimUrl)}); ` +
+      "set only one: region picks Verkada's SCIM URL for that region, scimUrl names the URL itself",
+  ];
+}
+
 /** The backoff ceiling must not start above its cap; each value alone is the schema's job. */
 function retryProblems(retry: unknown): string[] {
   if (!isPlainObject(retry)) return [];
   const number = (value: unknown) => (typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined);
-  const base = number(retry.baseDelayMs ?? DEFAULTS.retry.baseDelayMs);
-  const max = number(retry.maxDelayMs ?? DEFAULTS.retry.maxDelayMs);
+  const base = number(retry.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs);
+  const max = number(retry.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs);
   if (base === undefined || max === undefined || max >= base) return [];
   const where = retry.maxDelayMs === undefined ? "retry.baseDelayMs" : "retry.maxDelayMs";
   return [`${where}: retry.maxDelayMs (${max}) must not be less than retry.baseDelayMs (${base})`];
@@ -229,7 +229,7 @@ function attributeProblems(attributes: unknown): string[] {
   const seen = new Map<string, number>();
   attributes.forEach((entry, index) => {
     if (!isPlainObject(entry) || typeof entry.externalName !== "string") return;
-    const namespace = typeof entry.externalNamespace === "string" ? entry.externalNamespace.trim() : DEFAULTS.externalNamespace;
+    const namespace = typeof entry.externalNamespace === "string" ? entry.externalNamespace.trim() : CORE_USER_SCHEMA;
     const name = entry.externalName.trim();
     // The syntax is the schema's to report.
     if (!isScimPath(name)) return;
@@ -248,8 +248,7 @@ function attributeProblems(attributes: unknown): string[] {
 
 function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
   const warnings: string[] = [];
-  const okta = raw.okta ?? {};
-  const command = raw.command ?? {};
+  const { okta, command, groups } = raw;
 
   let orgUrl = okta.orgUrl!;
   const fixed = withoutAdminSuffix(orgUrl);
@@ -269,81 +268,42 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
           scopes: okta.scopes ?? [...DEFAULT_SCOPES],
         };
 
-  const region = command.region ?? DEFAULTS.region;
-  const regionUrl = REGION_SCIM_URLS[region];
-  if (command.scimUrl !== undefined && command.region !== undefined && command.scimUrl !== regionUrl) {
-    warnings.push(`command.scimUrl (${command.scimUrl}) overrides command.region (${command.region}, ${regionUrl})`);
-  }
-
-  let push = raw.groups?.push ?? [];
+  let push = groups.push;
   if (Array.isArray(push)) {
     const counts = new Map<string, number>();
     for (const name of push) counts.set(name, (counts.get(name) ?? 0) + 1);
     for (const [name, count] of counts) if (count > 1) warnings.push(`groups.push: ${JSON.stringify(name)} is listed more than once`);
     push = unique(push);
   }
-  const onRemove = raw.groups?.onRemove ?? DEFAULTS.onRemove;
-  if (Array.isArray(push) && push.length === 0 && onRemove === "delete") {
+  if (Array.isArray(push) && push.length === 0 && groups.onRemove === "delete") {
     warnings.push("groups.push is empty and groups.onRemove is delete: every group this tool pushed before will be deleted from Command");
   }
 
-  const attributes: AttributeMapping[] = (raw.attributes ?? []).map((entry) => ({
-    okta: entry.okta,
-    externalName: entry.externalName,
-    externalNamespace: entry.externalNamespace ?? DEFAULTS.externalNamespace,
-  }));
-
   const config: Config = {
-    okta: { orgUrl, appId: okta.appId!, auth, maxRateShare: okta.maxRateShare ?? DEFAULTS.maxRateShare, timeoutMs: okta.timeoutMs ?? DEFAULTS.oktaTimeoutMs },
+    okta: { orgUrl, appId: okta.appId!, auth, maxRateShare: okta.maxRateShare, timeoutMs: okta.timeoutMs },
     command: {
-      scimUrl: command.scimUrl ?? regionUrl,
+      scimUrl: command.scimUrl ?? REGION_SCIM_URLS[command.region],
       token: command.token!,
-      requestsPerMinute: command.requestsPerMinute ?? DEFAULTS.requestsPerMinute,
-      concurrency: command.concurrency ?? DEFAULTS.concurrency,
-      updateMethod: command.updateMethod ?? DEFAULTS.updateMethod,
-      membersPerRequest: command.membersPerRequest ?? DEFAULTS.membersPerRequest,
-      timeoutMs: command.timeoutMs ?? DEFAULTS.timeoutMs,
-      domains: [...new Set((command.domains ?? []).map((d) => d.toLowerCase()))],
+      requestsPerMinute: command.requestsPerMinute,
+      concurrency: command.concurrency,
+      updateMethod: command.updateMethod,
+      membersPerRequest: command.membersPerRequest,
+      timeoutMs: command.timeoutMs,
+      domains: unique(command.domains.map((d) => d.toLowerCase())),
     },
-    groups: { push, onRemove },
-    users: {
-      suspended: raw.users?.suspended ?? DEFAULTS.suspended,
-      phoneType: raw.users?.phoneType ?? DEFAULTS.phoneType,
-      phoneRegion: raw.users?.phoneRegion ?? DEFAULTS.phoneRegion,
-      onUserNameChange: raw.users?.onUserNameChange ?? DEFAULTS.onUserNameChange,
-      outsideDomains: raw.users?.outsideDomains ?? DEFAULTS.outsideDomains,
-    },
-    sync: {
-      refreshEveryMs: raw.sync?.refreshEvery ? raw.sync.refreshEvery : undefined,
-      fullEveryMs: raw.sync?.fullEvery === undefined ? DEFAULT_FULL_EVERY_MS : raw.sync.fullEvery === 0 ? undefined : raw.sync.fullEvery,
-    },
-    safety: {
-      maxDeactivations: raw.safety?.maxDeactivations ?? parseLimit(DEFAULTS.maxDeactivations)!,
-      maxGroupDeletes: raw.safety?.maxGroupDeletes ?? parseLimit(DEFAULTS.maxGroupDeletes)!,
-      maxMemberRemovals: raw.safety?.maxMemberRemovals ?? parseLimit(DEFAULTS.maxMemberRemovals)!,
-      minPullFraction: raw.safety?.minPullFraction ?? DEFAULTS.minPullFraction,
-    },
-    retry: {
-      maxAttempts: raw.retry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
-      maxElapsedMs: raw.retry?.maxElapsedMs ?? DEFAULTS.retry.maxElapsedMs,
-      baseDelayMs: raw.retry?.baseDelayMs ?? DEFAULTS.retry.baseDelayMs,
-      maxDelayMs: raw.retry?.maxDelayMs ?? DEFAULTS.retry.maxDelayMs,
-    },
+    groups: { push, onRemove: groups.onRemove },
+    users: raw.users,
+    sync: { refreshEveryMs: raw.sync.refreshEvery, fullEveryMs: raw.sync.fullEvery },
+    safety: raw.safety,
+    retry: raw.retry,
     state: buildState(raw.state, options),
-    attributes,
+    attributes: raw.attributes,
   };
   return { config, problems: [], warnings };
 }
 
 function buildState(state: RawConfig["state"], options: ValidateOptions): Config["state"] {
-  const retention = state?.retention ?? defaultRetentionMs();
-  return { path: statePath(state?.path ?? DEFAULTS.statePath, options.cwd), retentionMs: retention === 0 ? undefined : retention };
-}
-
-function defaultRetentionMs(): number {
-  const parsed = parseRetention(DEFAULTS.retention);
-  if ("problem" in parsed) throw new Error(`default state.retention ${DEFAULTS.retention}: ${parsed.problem}`);
-  return parsed.ms;
+  return { path: statePath(state.path, options.cwd), retentionMs: state.retention };
 }
 
 export interface StateValidationResult {
@@ -368,7 +328,7 @@ export function validateStateConfig(raw: unknown, options: ValidateOptions = {})
   return { state: buildState(parsed.data.state, options), problems: [] };
 }
 
-const stateOnlySchema = z.object({ state: stateSchema.optional() });
+const stateOnlySchema = z.object({ state: stateSchema });
 
 function statePath(path: string, cwd: string | undefined): string {
   // SQLite's in-memory database is not a file.

@@ -10,6 +10,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { RunRecord } from "../apply/ports.js";
 import { DEFAULT_SCOPES } from "../config/schema.js";
+import { formatDuration } from "../duration.js";
 import type { Config } from "../config/types.js";
 import { ConfigError, errorMessage, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { createOktaClient, type OktaConnection } from "../okta/client.js";
@@ -57,38 +58,6 @@ const SYNC_COMMANDS = new Set(["sync"]);
 
 export function allPassed(checks: readonly CheckResult[]): boolean {
   return checks.every((check) => check.status === "pass" || check.status === "warn");
-}
-
-// --- durations ----------------------------------------------------------------------------------
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `90s`, `30m`, `1h`, `2d`, `1w`, or combined (`1h30m`); undefined when not a positive duration. */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim().toLowerCase();
-  if (!/^(\d+(\.\d+)?[smhdw])+$/.test(trimmed)) return undefined;
-  let total = 0;
-  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) total += Number(match[1]) * UNIT_MS[match[2]!]!;
-  const ms = Math.round(total);
-  return ms > 0 && Number.isFinite(ms) ? ms : undefined;
-}
-
-/** A duration for people, in its two largest units: `45s`, `12m`, `3h 5m`, `2d 4h`. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  const units: [string, number][] = [
-    ["d", Math.floor(seconds / 86_400)],
-    ["h", Math.floor(seconds / 3600) % 24],
-    ["m", Math.floor(seconds / 60) % 60],
-    ["s", seconds % 60],
-  ];
-  const first = units.findIndex(([, n]) => n > 0);
-  if (first === -1) return "0s";
-  return units
-    .slice(first, first + 2)
-    .filter(([, n]) => n > 0)
-    .map(([unit, n]) => `${n}${unit}`)
-    .join(" ");
 }
 
 function isoSeconds(ms: number): string {
@@ -515,6 +484,7 @@ async function checkCommand(config: Config, timeoutMs: number): Promise<CheckRes
       timeoutMs,
       connectTimeoutMs: Math.min(10_000, timeoutMs),
       connections: 1,
+      requestsPerMinute: config.command.requestsPerMinute,
     });
   } catch (error) {
     list.fail("command.reachable", `cannot use ${config.command.scimUrl}: ${errorMessage(error)}`, COMMAND_UNREACHABLE_FIX);
@@ -596,7 +566,7 @@ function checkSnapshot(config: Config, maxAgeMs: number | undefined, now: () => 
   ]);
   const runSyncFix = "run `okta-command-sync sync` (or check that its schedule runs), and see `okta-command-sync runs` and the logs for why recent runs failed";
   const at = now();
-  const when = (ms: number) => `${isoSeconds(ms)} (${at >= ms ? `${formatDuration(at - ms)} ago` : "in the future: check the clock"})`;
+  const when = (ms: number) => `${isoSeconds(ms)} (${at >= ms ? `${formatDuration(at - ms, { round: "nearest" })} ago` : "in the future: check the clock"})`;
 
   if (!existsSync(path)) {
     list.pass("snapshot.db", `no snapshot yet at ${path}; the first sync creates it`);

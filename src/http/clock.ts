@@ -48,21 +48,11 @@ export interface WaitEvent {
   attempt?: number;
   /** What failed, for `retry` waits: `HTTP 503`, `HTTP 429`, `ECONNRESET`, `timeout`. */
   cause?: string;
-  /** One line to show: `waiting 12 s for Okta's rate limit (apps bucket)`. */
+  /** One line to show: `waiting 12s for Okta's rate limit (apps bucket)`. */
   message: string;
 }
 
 export type WaitListener = (event: WaitEvent) => void;
-
-/** `850 ms`, `12 s`, `2 min 5 s`; seconds are rounded up, as waits are. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))} ms`;
-  const seconds = Math.ceil(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
-}
 
 export function sideName(side: Side): string {
   return side === "okta" ? "Okta" : "Command";

@@ -11,7 +11,7 @@
  *   the org's other integrations keep the rest of the budget.
  */
 import type { Clock, WaitListener } from "./clock.js";
-import { formatDuration } from "./clock.js";
+import { formatDuration } from "../duration.js";
 import { type HeaderSource, headerValue, parseHttpDate, parseRateLimit, RESET_MARGIN_MS } from "./rate-limit-headers.js";
 
 /** Waits shorter than this are routine spacing, not worth telling anyone about. */
@@ -117,8 +117,8 @@ export class CommandPacer {
           reason: held ? "rate-limit" : "pacing",
           ms: wait,
           message: held
-            ? `waiting ${formatDuration(wait)} for Command's rate limit (cooldown after a 429)`
-            : `waiting ${formatDuration(wait)} to stay under command.requestsPerMinute (${this.requestsPerMinute})`,
+            ? `waiting ${formatDuration(wait, { round: "up" })} for Command's rate limit (cooldown after a 429)`
+            : `waiting ${formatDuration(wait, { round: "up" })} to stay under command.requestsPerMinute (${this.requestsPerMinute})`,
         });
       }
       const heldBefore = this.heldUntil;
@@ -270,7 +270,7 @@ export class OktaPacer {
       const wait = b.resetAt - now;
       if (this.onWait) {
         const why = exhausted ? "the bucket is used up" : `this run's share is used: ${allowance} of ${b.limit} (okta.maxRateShare ${this.share})`;
-        this.onWait({ side: "okta", reason: "rate-limit", ms: wait, bucket: b.key, message: `waiting ${formatDuration(wait)} for Okta's rate limit (${b.key} bucket): ${why}` });
+        this.onWait({ side: "okta", reason: "rate-limit", ms: wait, bucket: b.key, message: `waiting ${formatDuration(wait, { round: "up" })} for Okta's rate limit (${b.key} bucket): ${why}` });
       }
       await this.clock.sleep(wait, signal);
     }

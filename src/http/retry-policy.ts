@@ -13,7 +13,7 @@
  *   maxElapsedMs ends the request at once: sleeping to then give up helps nobody.
  */
 import type { RetryConfig } from "../config/types.js";
-import { formatDuration } from "./clock.js";
+import { formatDuration } from "../duration.js";
 import type { ServerWait } from "./rate-limit-headers.js";
 
 export const DEFAULT_RETRY: Readonly<RetryConfig> = { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 };
@@ -110,7 +110,7 @@ const SOURCE_WORDS: Record<ServerWait["source"] | "cooldown", string> = {
 
 export function nextStep(failure: Failure, context: RetryContext, config: RetryConfig): RetryStep {
   if (!isRetryable(failure)) return { retry: false, reason: "not-retryable" };
-  const spent = `${context.attempts} ${context.attempts === 1 ? "attempt" : "attempts"} in ${formatDuration(context.elapsedMs)}`;
+  const spent = `${context.attempts} ${context.attempts === 1 ? "attempt" : "attempts"} in ${formatDuration(context.elapsedMs, { round: "up" })}`;
   if (context.attempts >= config.maxAttempts) {
     return {
       retry: false,
@@ -133,8 +133,8 @@ export function nextStep(failure: Failure, context: RetryContext, config: RetryC
       retry: false,
       reason: "server-wait",
       note:
-        `${context.server} asked to wait ${formatDuration(floorMs)} (${SOURCE_WORDS[floorSource]}), more than the ` +
-        `${formatDuration(Math.max(0, left))} left of retry.maxElapsedMs (${config.maxElapsedMs}); gave up after ${spent} instead of waiting`,
+        `${context.server} asked to wait ${formatDuration(floorMs, { round: "up" })} (${SOURCE_WORDS[floorSource]}), more than the ` +
+        `${formatDuration(Math.max(0, left), { round: "up" })} left of retry.maxElapsedMs (${config.maxElapsedMs}); gave up after ${spent} instead of waiting`,
     };
   }
   if (left <= 0) {

@@ -3,7 +3,8 @@
  */
 import type { RetryConfig } from "../config/types.js";
 import type { Side } from "../errors.js";
-import { type Clock, formatDuration, sideName, type WaitListener } from "./clock.js";
+import { formatDuration } from "../duration.js";
+import { type Clock, sideName, type WaitListener } from "./clock.js";
 import { describeFloor, type Failure, failureCause, nextStep, type RetryStep } from "./retry-policy.js";
 
 /** One attempt's outcome: a value, or an error with what the policy needs to know about it. */
@@ -72,7 +73,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<AttemptResu
         ms: step.delayMs,
         attempt: n,
         cause,
-        message: `${sideName(options.side)}: ${options.what} failed (${cause}); retrying in ${formatDuration(step.delayMs)}${why}, attempt ${n + 1} of ${config.maxAttempts}`,
+        message: `${sideName(options.side)}: ${options.what} failed (${cause}); retrying in ${formatDuration(step.delayMs, { round: "up" })}${why}, attempt ${n + 1} of ${config.maxAttempts}`,
       });
     }
     try {

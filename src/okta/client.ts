@@ -14,7 +14,7 @@ import { Client } from "@okta/okta-sdk-nodejs";
 import type { OktaAuth, RetryConfig } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
-import { formatDuration } from "../http/clock.js";
+import { formatDuration } from "../duration.js";
 import { PROXY_FAILURE_CODE } from "../http/proxy-dispatcher.js";
 import { nodeProxyAgent, proxyFailureNamed } from "../http/proxy-tunnel.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
@@ -302,9 +302,9 @@ function isFetchError(error: unknown): error is { name: "FetchError"; type?: unk
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "FetchError";
 }
 
-/** `60 s`, or `1500 ms` when whole seconds would misstate the setting. */
+/** `1m`, `1s500ms`: exact, so that it reads as the setting does. */
 function deadlineText(ms: number): string {
-  return ms % 1000 === 0 ? formatDuration(ms) : `${ms} ms`;
+  return formatDuration(ms);
 }
 
 function transportError(inner: unknown, method: string, rawUrl: string, redact: Redactor): SyncError {

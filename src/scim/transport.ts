@@ -32,8 +32,8 @@ export interface TransportOptions {
   maxBodyBytes?: number;
   /** Retries of 429s, 5xx, resets and timeouts. Default: one attempt. 401 and 403 are never retried. */
   retry?: RetryConfig;
-  /** Pacing: at most this many requests in any 60 s, retries included. Default 0: off. */
-  requestsPerMinute?: number;
+  /** Pacing: at most this many requests in any 60 s, retries included; 0: off. The caller passes command.requestsPerMinute. */
+  requestsPerMinute: number;
   /** Pacing shared with other clients of the same run; wins over `requestsPerMinute`. */
   pacer?: CommandPacer;
   onWait?: WaitListener;
@@ -129,7 +129,7 @@ export function createTransport(options: TransportOptions): Transport {
   };
   const clock = clockFrom(options);
   const retry = options.retry ?? NO_RETRY;
-  const pacer = options.pacer ?? new CommandPacer({ requestsPerMinute: options.requestsPerMinute ?? 0, clock, onWait: options.onWait });
+  const pacer = options.pacer ?? new CommandPacer({ requestsPerMinute: options.requestsPerMinute, clock, onWait: options.onWait });
 
   function transportFailure(error: NetworkError, cause: unknown, timedOut: boolean): AttemptResult<never> {
     const failure: Failure = { kind: "network", code: timedOut ? "timeout" : errorCode(cause) };

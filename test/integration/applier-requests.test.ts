@@ -26,7 +26,7 @@ let dbPath: string;
 
 beforeEach(async () => {
   command = await startVerkadaEmulator({ token: TOKEN });
-  client = withLookups(createScimClient({ baseUrl: command.url, token: TOKEN, timeoutMs: 5000 }));
+  client = withLookups(createScimClient({ baseUrl: command.url, token: TOKEN, timeoutMs: 5000, requestsPerMinute: 0 }));
   dbPath = join(mkdtempSync(join(tmpdir(), "ocs-apply-requests-")), "state.db");
   store = openSnapshotStore(dbPath);
 });

@@ -22,7 +22,7 @@ let store: SqliteSnapshotStore;
 
 beforeEach(async () => {
   command = await startVerkadaEmulator({ token: "t0ken-for-tests" });
-  client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
+  client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 }));
   store = openSnapshotStore(join(mkdtempSync(join(tmpdir(), "ocs-apply-")), "state.db"));
 });
 afterEach(async () => {
@@ -160,7 +160,7 @@ describe("applier", () => {
     await command.close();
     command = await startVerkadaEmulator({ token: "t0ken-for-tests", filters: false });
     await client.close();
-    client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
+    client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 }));
     const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });
     const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]), { lookupGroupsBeforeCreate: true });
     expect(result.status).toBe("succeeded");

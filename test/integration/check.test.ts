@@ -12,8 +12,6 @@ import type { Config } from "../../src/config/types.js";
 import {
   type CheckResult,
   describeServiceProviderConfig,
-  formatDuration,
-  parseDuration,
   runChecks,
 } from "../../src/engine/check.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
@@ -41,29 +39,6 @@ function byId(checks: readonly CheckResult[], id: string): CheckResult {
   if (found === undefined) throw new Error(`no check ${id}`);
   return found;
 }
-
-describe("durations", () => {
-  it("parses units and combinations, and refuses what is not a positive duration", () => {
-    expect(parseDuration("90s")).toBe(90_000);
-    expect(parseDuration("30m")).toBe(1_800_000);
-    expect(parseDuration("1h")).toBe(3_600_000);
-    expect(parseDuration("2d")).toBe(172_800_000);
-    expect(parseDuration("1w")).toBe(604_800_000);
-    expect(parseDuration("1h30m")).toBe(5_400_000);
-    expect(parseDuration(" 1.5H ")).toBe(5_400_000);
-    for (const bad of ["", "10", "h", "1x", "-1h", "0s", "1h 30m", "soon", "1hh"]) expect(parseDuration(bad), bad).toBeUndefined();
-  });
-
-  it("formats the two largest units", () => {
-    expect(formatDuration(0)).toBe("0s");
-    expect(formatDuration(45_000)).toBe("45s");
-    expect(formatDuration(90_000)).toBe("1m 30s");
-    expect(formatDuration(3_600_000)).toBe("1h");
-    expect(formatDuration(3 * 3_600_000 + 5 * 60_000 + 7_000)).toBe("3h 5m");
-    expect(formatDuration(2 * 86_400_000 + 4 * 3_600_000)).toBe("2d 4h");
-    expect(formatDuration(86_400_000 + 59_000)).toBe("1d");
-  });
-});
 
 describe("ServiceProviderConfig", () => {
   it("shows each feature's support, limits, and what the server leaves unsaid", () => {

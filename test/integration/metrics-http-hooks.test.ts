@@ -42,6 +42,7 @@ async function scim(options: Partial<ScimClientOptions> = {}, emulator: VerkadaE
     baseUrl: command.url,
     token: command.token,
     timeoutMs: 2000,
+    requestsPerMinute: 0,
     retry: RETRY,
     now: time.now,
     sleep: time.sleep,

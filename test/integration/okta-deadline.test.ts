@@ -34,7 +34,7 @@ describe("Okta request deadline", () => {
     );
 
     expect(error).toBeInstanceOf(NetworkError);
-    expect((error as Error).message).toMatch(/^Okta: no answer from http:\/\/127\.0\.0\.1:\d+ in time \(GET .*\/users.*\): the response was not complete within 300 ms/);
+    expect((error as Error).message).toMatch(/^Okta: no answer from http:\/\/127\.0\.0\.1:\d+ in time \(GET .*\/users.*\): the response was not complete within 300ms/);
     expect(emulator.stats.requests).toBe(1);
     // The emulator sees the stalled response's connection closed by the client.
     await until(() => emulator.stats.inFlight === 0, "the stalled connection is still open");

@@ -95,7 +95,7 @@ describe("Okta pull: retries through the custom request executor", () => {
     expect(h.emulator.requests.map((r) => r.status)).toEqual([200, 500, 200, 200]);
     expect(h.sleeps).toEqual([250]);
     expect(result.requests).toBe(4);
-    expect(h.events[0]!.message).toMatch(/^Okta: GET \/api\/v1\/apps\/.+\/users\?.*after=.* failed \(HTTP 500\); retrying in 250 ms, attempt 2 of 4$/);
+    expect(h.events[0]!.message).toMatch(/^Okta: GET \/api\/v1\/apps\/.+\/users\?.*after=.* failed \(HTTP 500\); retrying in 250ms, attempt 2 of 4$/);
   });
 
   it("survives a dropped connection on a page", async () => {
@@ -119,7 +119,7 @@ describe("Okta pull: retries through the custom request executor", () => {
     expect(h.sleeps).toEqual([21_000]);
     const retried = h.seen.filter((s) => isAppUsers(s.pathname))[2]!;
     expect(retried.at).toBeGreaterThanOrEqual(reset * 1000);
-    expect(h.events[0]!.message).toContain("failed (HTTP 429); retrying in 21 s as asked (X-Rate-Limit-Reset), attempt 2 of 4");
+    expect(h.events[0]!.message).toContain("failed (HTTP 429); retrying in 21s as asked (X-Rate-Limit-Reset), attempt 2 of 4");
   });
 
   it("gives up with a clear error when the failures outlast the attempts", async () => {
@@ -128,7 +128,7 @@ describe("Okta pull: retries through the custom request executor", () => {
     const error = await failure(h.pull({ pageSize: 25 }));
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ status: 503, side: "okta", kind: "remote" });
-    expect(error.message).toMatch(/^Okta answered 503 to GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/apps\/.+\/users\?limit=25&expand=user: Service is in read only mode \(gave up after 4 attempts in 2 s \(retry\.maxAttempts 4\)\)$/);
+    expect(error.message).toMatch(/^Okta answered 503 to GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/apps\/.+\/users\?limit=25&expand=user: Service is in read only mode \(gave up after 4 attempts in 2s \(retry\.maxAttempts 4\)\)$/);
     expect(error.hint).toContain("try again later");
     expect(h.emulator.requests).toHaveLength(4);
     expect(h.sleeps).toEqual([250, 500, 1000]);
@@ -142,7 +142,7 @@ describe("Okta pull: retries through the custom request executor", () => {
     const error = await failure(h.pull({ pageSize: 25 }, { retry: { ...RETRY, maxElapsedMs: 60_000 } }));
     expect((error as RemoteError).status).toBe(429);
     expect(error.message).toContain(
-      "(Okta asked to wait 10 min 1 s (X-Rate-Limit-Reset), more than the 60 s left of retry.maxElapsedMs (60000); gave up after 1 attempt in 0 ms instead of waiting)",
+      "(Okta asked to wait 10m1s (X-Rate-Limit-Reset), more than the 1m left of retry.maxElapsedMs (60000); gave up after 1 attempt in 0ms instead of waiting)",
     );
     expect(h.sleeps).toEqual([]);
     expect(h.emulator.requests).toHaveLength(1);
@@ -251,7 +251,7 @@ describe("Okta pull: pacing by the rate-limit headers", () => {
     // The 11th waited for the window's reset (60 s after its first request) and the margin.
     expect(times[10]! - times[0]!).toBe(61_000);
     expect(h.events.filter((e) => e.reason === "rate-limit")).toHaveLength(2);
-    expect(h.events[0]!.message).toBe("waiting 61 s for Okta's rate limit (apps bucket): this run's share is used: 10 of 20 (okta.maxRateShare 0.5)");
+    expect(h.events[0]!.message).toBe("waiting 1m1s for Okta's rate limit (apps bucket): this run's share is used: 10 of 20 (okta.maxRateShare 0.5)");
   });
 
   it("also waits when Okta says the bucket is used up by others, and never meets a 429", async () => {
@@ -268,7 +268,7 @@ describe("Okta pull: pacing by the rate-limit headers", () => {
     const times = h.seen.filter((s) => isAppUsers(s.pathname)).map((s) => s.at);
     expect(times.filter((t) => t < START + 60_000)).toHaveLength(4);
     expect(h.emulator.stats.rateLimited).toBe(0);
-    expect(h.events[0]!.message).toBe("waiting 61 s for Okta's rate limit (apps bucket): the bucket is used up");
+    expect(h.events[0]!.message).toBe("waiting 1m1s for Okta's rate limit (apps bucket): the bucket is used up");
   });
 
   it("a 429 on the first request (nothing known yet, bucket used up by others) is waited out until the reset", async () => {

@@ -36,6 +36,7 @@ async function harness(options: Partial<ScimClientOptions> = {}, emulator: Verka
     baseUrl: command.url,
     token: command.token,
     timeoutMs: 2000,
+    requestsPerMinute: 0,
     retry: RETRY,
     now: () => clock.t,
     sleep: async (ms) => {
@@ -72,8 +73,8 @@ describe("SCIM client retries", () => {
     // Full jitter at random 0.5: half of 200, then half of 400.
     expect(h.sleeps).toEqual([100, 200]);
     expect(h.events.map((e) => e.message)).toEqual([
-      "Command: POST /scim/Users failed (HTTP 503); retrying in 100 ms, attempt 2 of 4",
-      "Command: POST /scim/Users failed (HTTP 503); retrying in 200 ms, attempt 3 of 4",
+      "Command: POST /scim/Users failed (HTTP 503); retrying in 100ms, attempt 2 of 4",
+      "Command: POST /scim/Users failed (HTTP 503); retrying in 200ms, attempt 3 of 4",
     ]);
   });
 
@@ -112,7 +113,7 @@ describe("SCIM client retries", () => {
     await h.client.deleteGroup(group.id);
     expect(h.sleeps).toEqual([7000]);
     expect(h.command.groups()).toHaveLength(0);
-    expect(h.events[0]!.message).toBe(`Command: DELETE /scim/Groups/${group.id} failed (HTTP 429); retrying in 7 s as asked (Retry-After), attempt 2 of 4`);
+    expect(h.events[0]!.message).toBe(`Command: DELETE /scim/Groups/${group.id} failed (HTTP 429); retrying in 7s as asked (Retry-After), attempt 2 of 4`);
   });
 
   it("reads Retry-After as an HTTP date, measured from the server's Date", async () => {
@@ -147,8 +148,8 @@ describe("SCIM client retries", () => {
     await other;
     expect(sleeps).toEqual([5000, 5000]);
     expect(h.events.map((e) => e.message)).toEqual([
-      "Command: POST /scim/Groups failed (HTTP 429); retrying in 5 s as asked (the cooldown after a 429), attempt 2 of 4",
-      "waiting 5 s for Command's rate limit (cooldown after a 429)",
+      "Command: POST /scim/Groups failed (HTTP 429); retrying in 5s as asked (the cooldown after a 429), attempt 2 of 4",
+      "waiting 5s for Command's rate limit (cooldown after a 429)",
     ]);
     expect(h.command.groups().map((g) => g.displayName).sort()).toEqual(["One", "Two"]);
   });
@@ -167,7 +168,7 @@ describe("SCIM client retries", () => {
     const error = await failure(h.client.updateUser(user.id, "00u1", { attributes: USER, before: {}, after: USER, active: true }));
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ status: 502, kind: "remote", side: "command" });
-    expect(error.message).toMatch(/^Command answered 502 to PUT \/scim\/Users\/[^:]+: injected fault \(gave up after 4 attempts in 700 ms \(retry\.maxAttempts 4\)\)$/);
+    expect(error.message).toMatch(/^Command answered 502 to PUT \/scim\/Users\/[^:]+: injected fault \(gave up after 4 attempts in 700ms \(retry\.maxAttempts 4\)\)$/);
     expect(h.command.requests).toHaveLength(4);
     expect(h.sleeps).toEqual([100, 200, 400]);
   });
@@ -177,7 +178,7 @@ describe("SCIM client retries", () => {
     h.command.injectFault({ match: { method: "POST" }, status: 429, headers: { "Retry-After": "600" } });
     const error = await failure(h.client.createGroup("00g1", "Eng"));
     expect((error as RemoteError).status).toBe(429);
-    expect(error.message).toContain("Command asked to wait 10 min (Retry-After), more than the 60 s left of retry.maxElapsedMs (60000); gave up after 1 attempt");
+    expect(error.message).toContain("Command asked to wait 10m (Retry-After), more than the 1m left of retry.maxElapsedMs (60000); gave up after 1 attempt");
     expect(h.sleeps).toEqual([]);
     expect(h.command.requests).toHaveLength(1);
   });

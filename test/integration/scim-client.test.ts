@@ -82,8 +82,8 @@ function requestKinds(start: () => Promise<Target>): void {
 
   beforeEach(async () => {
     target = await start();
-    client = createScimClient({ baseUrl: target.url, token: target.token, attributePaths: PATHS });
-    patcher = createScimClient({ baseUrl: target.url, token: target.token, attributePaths: PATHS, updateMethod: "patch" });
+    client = createScimClient({ baseUrl: target.url, token: target.token, requestsPerMinute: 0, attributePaths: PATHS });
+    patcher = createScimClient({ baseUrl: target.url, token: target.token, requestsPerMinute: 0, attributePaths: PATHS, updateMethod: "patch" });
   });
   afterEach(async () => {
     await client.close();
@@ -217,7 +217,7 @@ describe("against SCIMMY", () => {
     let client: ScimClient;
     beforeEach(async () => {
       server = await startScimmyServer();
-      client = createScimClient({ baseUrl: server.url, token: server.token, attributePaths: PATHS });
+      client = createScimClient({ baseUrl: server.url, token: server.token, requestsPerMinute: 0, attributePaths: PATHS });
     });
     afterEach(async () => {
       await client.close();
@@ -308,7 +308,7 @@ describe("against SCIMMY", () => {
 
     it("maps 401 to an auth error that does not carry the token", async () => {
       const token = "very-secret-token-value";
-      const wrong = createScimClient({ baseUrl: server.url, token });
+      const wrong = createScimClient({ baseUrl: server.url, token, requestsPerMinute: 0 });
       try {
         const error = await wrong.createUser("00u1", ada(), true).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RemoteError);
@@ -360,7 +360,7 @@ describe("failures", () => {
 
   async function clientFor(handler: Handler, extra: Partial<ScimClientOptions> = {}): Promise<ScimClient> {
     const server = await rawServer(handler);
-    const client = createScimClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 2_000, ...extra });
+    const client = createScimClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 2_000, requestsPerMinute: 0, ...extra });
     open.push(server, client);
     return client;
   }
@@ -481,7 +481,7 @@ describe("failures", () => {
   it("a refused connection is a NetworkError", async () => {
     const server = await rawServer(() => undefined);
     await server.close();
-    const client = createScimClient({ baseUrl: server.url, token: TOKEN });
+    const client = createScimClient({ baseUrl: server.url, token: TOKEN, requestsPerMinute: 0 });
     open.push(client);
     const error = await failure(client.createGroup("00g1", "Eng"));
     expect(error).toBeInstanceOf(NetworkError);

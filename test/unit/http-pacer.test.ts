@@ -124,7 +124,7 @@ describe("CommandPacer", () => {
     await all;
     // The cooldown, then a slow restart: 20 requests in the 5 s after it, 250 ms apart.
     expect(sent).toEqual([6000, 6250]);
-    expect(events[0]).toMatchObject({ side: "command", reason: "rate-limit", ms: 5000, message: "waiting 5 s for Command's rate limit (cooldown after a 429)" });
+    expect(events[0]).toMatchObject({ side: "command", reason: "rate-limit", ms: 5000, message: "waiting 5s for Command's rate limit (cooldown after a 429)" });
   });
 
   it("after a cooldown restarts slowly: at most 20 requests in the 5 s that follow, then the configured pace", () => {
@@ -158,7 +158,7 @@ describe("CommandPacer", () => {
     const all = Promise.all([fast.acquire(), fast.acquire(), slow.acquire(), slow.acquire()]);
     await clock.run();
     await all;
-    expect(events).toEqual([{ side: "command", reason: "pacing", ms: 2000, message: "waiting 2 s to stay under command.requestsPerMinute (30)" }]);
+    expect(events).toEqual([{ side: "command", reason: "pacing", ms: 2000, message: "waiting 2s to stay under command.requestsPerMinute (30)" }]);
   });
 
   it("rejects a negative or fractional rate", () => {
@@ -235,7 +235,7 @@ describe("OktaPacer", () => {
     // The 11th waits for the reset (60 s after the window opened) plus the margin, never less.
     expect(sent[10]).toBe(START + 61_000);
     expect(events[0]).toMatchObject({ side: "okta", reason: "rate-limit", bucket: "apps" });
-    expect(events[0]!.message).toBe("waiting 60 s for Okta's rate limit (apps bucket): this run's share is used: 10 of 20 (okta.maxRateShare 0.5)");
+    expect(events[0]!.message).toBe("waiting 1m for Okta's rate limit (apps bucket): this run's share is used: 10 of 20 (okta.maxRateShare 0.5)");
     expect(pacer.state("apps")).toMatchObject({ limit: 20, allowance: 10 });
   });
 

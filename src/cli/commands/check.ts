@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../config/load.js";
-import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed, parseDuration, runChecks } from "../../engine/check.js";
+import { parseMaxAge as readMaxAge } from "../../config/duration.js";
+import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed, runChecks } from "../../engine/check.js";
 import { type CommandContext, registerSecrets } from "../context.js";
 import type { Output } from "../output.js";
 
@@ -10,9 +11,9 @@ interface CheckFlags {
 }
 
 export function parseMaxAge(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError("must be a duration such as 90s, 30m, 1h, 2d or 1h30m");
-  return ms;
+  const parsed = readMaxAge(value);
+  if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);
+  return parsed.ms;
 }
 
 const HELP = `

@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadStateConfig } from "../../config/load.js";
-import { formatRetention } from "../../config/schema.js";
+import { formatDuration } from "../../duration.js";
 import type { Config } from "../../config/types.js";
 import { SyncError } from "../../errors.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../store/index.js";
@@ -93,7 +93,7 @@ function listRuns(context: CommandContext, limit: number): number {
   }));
   if (json) out.printJson({ runs: views });
   else if (views.length === 0) out.print(`no runs yet in ${state.path}`);
-  else out.print(renderRunList(out, views, { path: state.path, total, retention: state.retentionMs === undefined ? undefined : formatRetention(state.retentionMs) }));
+  else out.print(renderRunList(out, views, { path: state.path, total, retention: state.retentionMs === undefined ? undefined : formatDuration(state.retentionMs) }));
   return 0;
 }
 
