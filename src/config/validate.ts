@@ -46,7 +46,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   // Problems the caller already reported leave keys missing, so there is nothing to build.
   if (problems.length > 0 || !parsed.success || (options.reported?.size ?? 0) > 0) return { problems: bySection(unique(problems)).map(scrub), warnings: [] };
   const result = build(parsed.data, options);
-  return { ...result, warnings: result.warnings.map(scrub) };
+  return { ...result, warnings: [...endpointWarnings(input.command, options), ...result.warnings].map(scrub) };
 }
 
 /**
@@ -155,7 +155,6 @@ function crossKeyProblems(input: Record<string, unknown>, options: ValidateOptio
   if (!broken("okta")) problems.push(...oktaProblems(okta, required, options));
   if (!broken("command")) {
     required("command", "token", "the SCIM token from Command");
-    problems.push(...endpointProblems(input.command, options));
   }
   if (!broken("retry")) problems.push(...retryProblems(input.retry));
   problems.push(...attributeProblems(input.attributes));
@@ -195,18 +194,22 @@ function oktaProblems(okta: unknown, required: (section: string, key: string, wh
 }
 
 /**
- * A region and a SCIM URL set together: one of them would be ignored, and which one the user
- * meant is a guess. (Across layers the higher one replaces both; see layers.ts.)
+ * A region and a SCIM URL set in the same place: the URL overrides the region (as the contract
+ * says), but silently ignoring a setting hides a mistake, so it is said on every run. (Across
+ * layers the higher one replaces both; see layers.ts.)
  */
-function endpointProblems(command: unknown, options: ValidateOptions): string[] {
+function endpointWarnings(command: unknown, options: ValidateOptions): string[] {
   if (!has(command, "region") || !has(command, "scimUrl")) return [];
   const { region, scimUrl } = command as { region: unknown; scimUrl: unknown };
+  const url = typeof scimUrl === "string" ? scimUrl.trim().replace(/\/+$/, "") : undefined;
+  const key = typeof region === "string" ? region.trim().toLowerCase() : undefined;
+  if (key !== undefined && key in REGION_SCIM_URLS && REGION_SCIM_URLS[key as keyof typeof REGION_SCIM_URLS] === url) return [];
   const shown = (path: string, value: unknown) => {
     const origin = options.origins?.[path];
     return `${describeValue(value)}${origin === undefined ? "" : ` from ${origin}`}`;
   };
   return [
-    `command: region and scimUrl are both set (region ${shown("command.region", region)}, scimUrl ${shown("command.scimUrl", scimUrl)}); ` +
+    `command: scimUrl ${shown("command.scimUrl", scimUrl)} is used and region ${shown("command.region", region)} is ignored; ` +
       "set only one: region picks Verkada's SCIM URL for that region, scimUrl names the URL itself",
   ];
 }

@@ -83,13 +83,15 @@ describe("the Command region", () => {
     expect(configCheck(result.stdout).detail).toContain('command.region: must be one of us, eu, aus; did you mean aus? (got "au", from COMMAND_REGION)');
   });
 
-  it("a region and a scimUrl in the same place are refused, naming both", async () => {
+  it("a region and a scimUrl in the same place: the scimUrl is used, with a warning naming both", async () => {
     const dir = workdir({});
-    writeFileSync(join(dir, "config.yaml"), "command:\n  region: eu\n  scimUrl: https://scim.example.com/scim\n");
+    const scimUrl = sandbox.env().COMMAND_SCIM_URL!;
+    writeFileSync(join(dir, "config.yaml"), `command:\n  region: eu\n  scimUrl: ${scimUrl}\n`);
     const before = sandbox.command.stats().requests;
-    const result = await runCli(["sync", "--dry-run", "--log-format", "pretty"], { env: envWithout("COMMAND_SCIM_URL"), cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('command: region and scimUrl are both set (region "eu", scimUrl "https://scim.example.com/scim"); set only one');
-    expect(sandbox.command.stats().requests).toBe(before);
+    // check reaches Command at the URL given.
+    const result = await runCli(["check", "--log-format", "pretty"], { env: envWithout("COMMAND_SCIM_URL"), cwd: dir });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain(`command: scimUrl "${scimUrl}" is used and region "eu" is ignored; set only one`);
+    expect(sandbox.command.stats().requests).toBeGreaterThan(before);
   });
 });

@@ -378,13 +378,19 @@ describe("regions and the SCIM URL", () => {
     expect(valid(raw({ command: { scimUrl: "https://scim.example.com/v2/scim/" } })).config.command.scimUrl).toBe("https://scim.example.com/v2/scim");
   });
 
-  it("refuses a region and a scimUrl set together, naming both and where they came from", () => {
-    expect(problems(raw({ command: { region: "eu", scimUrl: "https://scim.example.com/v2/scim/" } }))).toEqual([
-      'command: region and scimUrl are both set (region "eu", scimUrl "https://scim.example.com/v2/scim/"); set only one: region picks Verkada\'s SCIM URL for that region, scimUrl names the URL itself',
+  it("a scimUrl set with a region overrides it, and says so every time, naming both and where they came from", () => {
+    const both = valid(raw({ command: { region: "eu", scimUrl: "https://scim.example.com/v2/scim/" } }));
+    expect(both.config.command.scimUrl).toBe("https://scim.example.com/v2/scim");
+    expect(both.warnings).toEqual([
+      'command: scimUrl "https://scim.example.com/v2/scim/" is used and region "eu" is ignored; set only one: region picks Verkada\'s SCIM URL for that region, scimUrl names the URL itself',
     ]);
-    expect(loadProblems({ env: { ...ENV, COMMAND_REGION: "eu", COMMAND_SCIM_URL: "https://scim.example.com/scim" } })).toEqual([
-      'command: region and scimUrl are both set (region "eu" from COMMAND_REGION, scimUrl "https://scim.example.com/scim" from COMMAND_SCIM_URL); set only one: region picks Verkada\'s SCIM URL for that region, scimUrl names the URL itself',
-    ]);
+    const fromEnv = load({ env: { ...ENV, COMMAND_REGION: "eu", COMMAND_SCIM_URL: "https://scim.example.com/scim" } });
+    expect(fromEnv.config.command.scimUrl).toBe("https://scim.example.com/scim");
+    expect(fromEnv.warnings).toContain(
+      'command: scimUrl "https://scim.example.com/scim" from COMMAND_SCIM_URL is used and region "eu" from COMMAND_REGION is ignored; set only one: region picks Verkada\'s SCIM URL for that region, scimUrl names the URL itself',
+    );
+    // The region's own URL: nothing is ignored.
+    expect(valid(raw({ command: { region: "eu", scimUrl: "https://scim.prod2.verkada.com/scim" } })).warnings).toEqual([]);
   });
 
   it.each(["EU", " Eu ", "AUS"])("reads region %j in any case", (region) => {
