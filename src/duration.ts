@@ -125,7 +125,7 @@ export interface FormatOptions {
   /**
    * Rounded for reading: whole seconds from 1 s on (`up` for waits, never shorter than the
    * truth; `nearest` for ages) and at most the two largest units (`3h5m`, `2d4h`). Without it,
-   * exact: every unit down to the millisecond, and whole weeks as weeks (`2w`, `1d12h`, `1s500ms`).
+   * exact: every unit down to the millisecond, and whole weeks as weeks (`2w`, `1d12h`, `1.5s`).
    */
   round?: "up" | "nearest";
 }
@@ -143,6 +143,8 @@ export function formatDuration(ms: number, options: FormatOptions = {}): string 
   const whole = Math.max(0, options.round === "nearest" ? Math.round(ms) : Math.ceil(ms));
   if (options.round === undefined) {
     if (whole > 0 && whole % WEEK === 0) return `${whole / WEEK}w`;
+    // 1.5s reads better than 1s500ms, and reads back the same.
+    if (whole > SECOND && whole < 60 * SECOND && whole % SECOND !== 0) return `${whole / SECOND}s`;
     return join(parts(whole)) || "0s";
   }
   if (whole < SECOND) return `${whole}ms`;

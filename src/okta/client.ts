@@ -302,7 +302,7 @@ function isFetchError(error: unknown): error is { name: "FetchError"; type?: unk
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "FetchError";
 }
 
-/** `1m`, `1s500ms`: exact, so that it reads as the setting does. */
+/** `1m`, `1.5s`: exact, so that it reads as the setting does. */
 function deadlineText(ms: number): string {
   return formatDuration(ms);
 }

@@ -117,7 +117,7 @@ describe("a response that stalls", TEST_LIMIT, () => {
     const result = await run(command);
     // null would mean the child was still alive at the limit and had to be killed.
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+ in time \(GET .*\/api\/v1\/apps\/.*\/users.*\): the response was not complete within 1s500ms, the deadline of each request \(okta\.timeoutMs\)/);
+    expect(result.stderr).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+ in time \(GET .*\/api\/v1\/apps\/.*\/users.*\): the response was not complete within 1\.5s, the deadline of each request \(okta\.timeoutMs\)/);
     // Each attempt was cut at the deadline, and retried once.
     expect(sandbox.okta.stats.byEndpoint[APP_USERS]).toBe(2);
     expect(sandbox.command.stats().requests).toBe(0);
