@@ -58,6 +58,8 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY config.example.yaml ./config.example.yaml
+# The licence travels with every copy of the program, images included.
+COPY LICENSE ./LICENSE
 
 USER 10001:10001
 
@@ -67,5 +69,7 @@ VOLUME ["/var/lib/okta-command-sync"]
 
 # Logs go to stderr as one JSON object per line (the default when stderr is not a terminal).
 # `sync` stops cleanly on SIGTERM: it finishes the requests in flight, records them, and exits.
+# The default is the scheduled run every set-up in deploy/ makes: `sync --incremental` follows
+# Okta's System Log and still reads the whole org once per sync.fullEvery (24h by default).
 ENTRYPOINT ["node", "/app/bin/okta-command-sync.js"]
-CMD ["sync"]
+CMD ["sync", "--incremental"]

@@ -115,6 +115,9 @@ const IMAGE_GID = Number(userMatch?.[2] ?? userMatch?.[1]);
 const IMAGE_STATE = imageEnv.OCS_STATE!;
 const IMAGE_CONFIG = imageEnv.OCS_CONFIG!;
 
+/** The one run every scheduled set-up (cron, systemd, Kubernetes, the image's default) makes. */
+const SCHEDULED_RUN = ["sync", "--incremental"];
+
 /** Names of secrets as environment variables (the *_FILE variants name files, not secrets). */
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PRIVATE_KEY/;
 
@@ -158,7 +161,8 @@ describe("Dockerfile", () => {
   });
 
   it("copies only what the program needs into the final image", () => {
-    const allowed = new Set(["package.json", "node_modules", "dist", "bin", "config.example.yaml"]);
+    // The program's files, and the licence that must travel with every copy.
+    const allowed = new Set(["package.json", "node_modules", "dist", "bin", "config.example.yaml", "LICENSE"]);
     for (const copy of finalStage.instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD")) {
       expect(copy.keyword).toBe("COPY");
       const words = copy.args.split(/\s+/).filter((word) => !word.startsWith("--"));
@@ -176,10 +180,10 @@ describe("Dockerfile", () => {
     expect(setup).toContain(`chown ${IMAGE_UID}:${IMAGE_GID} ${posix.dirname(IMAGE_STATE)}`);
   });
 
-  it("starts the CLI from /app with sync as the default command", () => {
+  it("starts the CLI from /app with the scheduled sync as the default command", () => {
     expect(only(finalStage, "WORKDIR").args).toBe("/app");
     expect(JSON.parse(only(finalStage, "ENTRYPOINT").args)).toEqual(["node", "/app/bin/okta-command-sync.js"]);
-    expect(JSON.parse(only(finalStage, "CMD").args)).toEqual(["sync"]);
+    expect(JSON.parse(only(finalStage, "CMD").args)).toEqual(SCHEDULED_RUN);
     expect(read("bin", "okta-command-sync.js")).toContain("../dist/cli/main.js");
   });
 
@@ -551,5 +555,46 @@ describe("crontab example", () => {
     }
     expect(assignments.get("OCS_STATE")).toBe(IMAGE_STATE);
     expect(assignments.get("OCS_CONFIG")).toBe(IMAGE_CONFIG);
+  });
+});
+
+// ---- README against the deployment files ----------------------------------------------------
+
+describe("README and deploy/ recommend the same scheduled run", () => {
+  const readme = read("README.md");
+  const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, lang, body]) => ({ lang: lang!, body: body! }));
+
+  it("the README's crontab snippet runs the line deploy/cron/crontab.example runs", () => {
+    const job = (text: string) =>
+      text
+        .split("\n")
+        .filter((line) => /^\S+ \S+ \S+ \S+ \S+ .*okta-command-sync\.js sync\b/.test(line))
+        .map((line) => line.trim());
+    const deployJobs = job(read("deploy", "cron", "crontab.example"));
+    expect(deployJobs).toHaveLength(1);
+    const readmeJobs = blocks.filter((block) => block.lang === "crontab").flatMap((block) => job(block.body));
+    expect(readmeJobs).toEqual(deployJobs);
+  });
+
+  it("every scheduled set-up runs sync --incremental", () => {
+    expect(container.args).toEqual(SCHEDULED_RUN);
+    expect(one("ExecStart")!.split(/\s+/).slice(2)).toEqual(SCHEDULED_RUN);
+    const cronJob = read("deploy", "cron", "crontab.example")
+      .split("\n")
+      .find((line) => /okta-command-sync\.js sync\b/.test(line) && !line.startsWith("#"))!;
+    expect(cronJob.split(/\s+/).slice(7, 9)).toEqual(SCHEDULED_RUN);
+    expect(JSON.parse(only(finalStage, "CMD").args)).toEqual(SCHEDULED_RUN);
+    // What the README says each set-up runs.
+    for (const where of ["crontab.example`](deploy/cron/crontab.example) runs", "a CronJob that runs", "runs as uid 10001, runs"]) {
+      const at = readme.indexOf(where);
+      expect(at, where).toBeGreaterThan(0);
+      expect(readme.slice(at + where.length, at + where.length + 40).replace(/\s+/g, " ")).toMatch(/^ `sync --incremental`/);
+    }
+  });
+
+  it("offers no liveness probe for a CronJob, which has no long-running pod to probe", () => {
+    for (const [, sentence] of readme.matchAll(/([^.]*\bliveness\b[^.]*\.)/gi)) {
+      expect(sentence).toMatch(/no long-running pod|nothing for a liveness probe/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `demo`: the whole cycle against local emulators, with no credentials: plan, sync, a few
- * changes in the emulated Okta, plan and sync again.
+ * changes in the emulated Okta, plan and sync again. With `--serve` the emulators then stay up
+ * for trying commands by hand; with `--keep` the snapshot outlives the demo.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,11 +16,13 @@ import { unassignUser, updateProfile } from "../../emulators/org-user-changes.js
 import { startSandbox } from "../../emulators/sandbox.js";
 import type { Plan } from "../../model.js";
 import { type CommandContext, registerSecrets } from "../context.js";
+import { prepareServe, renderServe, untilStopped } from "../demo-serve.js";
 import { planJson, renderFailures, renderPlan, summaryTable } from "../render.js";
 
 interface DemoFlags {
   users: string;
   keep?: boolean;
+  serve?: boolean;
 }
 
 export function registerDemo(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
@@ -28,6 +31,7 @@ export function registerDemo(program: Command, run: (command: Command, action: (
     .description("run plan and sync against local Okta and Command emulators with a sample org")
     .option("--users <n>", "users in the sample org", "60")
     .option("--keep", "keep the temporary snapshot DB and print its path")
+    .option("--serve", "keep the emulators running after the demo, with the exports and config to try every command by hand, until Ctrl-C")
     .action((flags: DemoFlags, command: Command) => run(command, (context) => demo(context, flags)));
 }
 
@@ -97,11 +101,26 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
       `Command now holds ${sandbox.command.users().length} users (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${sandbox.command.groups().length} groups.` +
         (flags.keep ? `\nSnapshot kept at ${config.state.path}` : ""),
     );
-    if (json) out.printJson({ status: ok ? "succeeded" : "failed", rounds });
+    if (!flags.serve) {
+      if (json) out.printJson({ status: ok ? "succeeded" : "failed", rounds });
+      return ok ? 0 : 1;
+    }
+
+    const setup = prepareServe(sandbox, dir, config.state.path, process.env);
+    // Listening before the exports are shown: whoever reads them may stop the demo at once.
+    const stopped = untilStopped();
+    // The emulators' tokens are throwaway values, shown on purpose so they can be exported.
+    out.setSecrets([]);
+    if (json) out.printJson({ status: ok ? "succeeded" : "failed", rounds, serve: { env: setup.env, config: setup.configPath, state: setup.statePath } });
+    else say(`\n${renderServe(setup, flags.keep === true)}`);
+    const signal = await stopped;
+    out.log("info", `${signal} received: stopping the emulators`);
     return ok ? 0 : 1;
   } finally {
     await sandbox.close();
     if (!flags.keep) rmSync(dir, { recursive: true, force: true });
+    // What is kept is the snapshot; the config would point at emulators that are gone.
+    else rmSync(join(dir, "config.yaml"), { force: true });
   }
 }
 
