@@ -29,10 +29,38 @@ export class SlidingWindowLimiter {
   }
 }
 
+/**
+ * A token bucket: `perSecond` requests a second on average, at most `perSecond` at once (the
+ * "10 requests a second, burst 10" of a gateway), refilled continuously.
+ */
+export class TokenBucketLimiter {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = perSecond;
+    this.last = now();
+  }
+
+  take(): RateDecision {
+    const t = this.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: 1 };
+  }
+}
+
 export interface VerkadaLimitRules {
   /** Requests allowed per sliding 60 s window (Verkada: 300 per org). */
   requestsPerMinute: number;
-  /** Requests allowed per sliding second; undefined: no per-second limit. */
+  /** Requests a second with a burst of as many (a token bucket); undefined: no per-second limit. */
   requestsPerSecond?: number | undefined;
   /** After a 429, every request is answered 429 for this long. Default 5000 ms. */
   cooldownMs?: number;
@@ -49,7 +77,7 @@ export interface VerkadaLimitRules {
  */
 export class VerkadaLimiter {
   private readonly minute: SlidingWindowLimiter;
-  private readonly second: SlidingWindowLimiter | undefined;
+  private readonly second: TokenBucketLimiter | undefined;
   private readonly cooldownMs: number;
   private readonly probationMs: number;
   private readonly probationMax: number;
@@ -63,7 +91,7 @@ export class VerkadaLimiter {
     private readonly now: () => number,
   ) {
     this.minute = new SlidingWindowLimiter(rules.requestsPerMinute, 60_000, now);
-    this.second = rules.requestsPerSecond === undefined ? undefined : new SlidingWindowLimiter(rules.requestsPerSecond, 1000, now);
+    this.second = rules.requestsPerSecond === undefined ? undefined : new TokenBucketLimiter(rules.requestsPerSecond, now);
     this.cooldownMs = rules.cooldownMs ?? 5000;
     this.probationMs = rules.probationMs ?? 5000;
     this.probationMax = rules.probationMax ?? 25;
