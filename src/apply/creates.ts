@@ -6,8 +6,8 @@
  * and a 409 (the record exists after all) is answered by adoption.
  */
 import { RemoteError } from "../errors.js";
-import type { Operation, UserAttributes } from "../model.js";
-import type { PendingCreates, PendingKind, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+import type { Operation, PendingCreates, PendingKind, RemoteGroup, UserAttributes } from "../model.js";
+import type { ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
 
 type CreateKey = `${PendingKind}:${string}`;
 

@@ -4,9 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { OperationOutcome, OperationRecord, RunRecord, RunStatus } from "../apply/ports.js";
 import { SyncError } from "../errors.js";
-import type { Operation, OperationType, Summary } from "../model.js";
+import type { Operation, OperationOutcome, OperationRecord, OperationType, RunRecord, RunStatus, Summary } from "../model.js";
 
 interface RunRow {
   id: string;

@@ -4,9 +4,14 @@
  * single query inside one read transaction, so it sees one consistent state.
  */
 import type Database from "better-sqlite3";
-import type { OperationRecord, PendingCreates, PendingKind, RunRecord, SnapshotStore } from "../apply/ports.js";
 import { SyncError } from "../errors.js";
-import { compareStrings, type Snapshot, type SnapshotGroup, type SnapshotUser, type UserAttributes } from "../model.js";
+import {
+  compareStrings,
+  type OperationRecord,
+  type PendingCreates,
+  type PendingKind,
+  type RunRecord,
+  type Snapshot, type SnapshotGroup, type SnapshotUser, type UserAttributes } from "../model.js";
 import { OktaCacheStore } from "./okta-cache.js";
 import { type RunResult, RunLog } from "./run-log.js";
 import { acquireRunLock, type LockOptions, type RunLock } from "./run-lock.js";
@@ -83,7 +88,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-export class SqliteSnapshotStore implements SnapshotStore {
+export class SqliteSnapshotStore {
   /** The snapshot DB file (which a read-only store of a missing file never creates). */
   readonly path: string;
   readonly readonly: boolean;

@@ -12,7 +12,6 @@ import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
 import type { ScimLookups } from "../../src/apply/ports.js";
 import { createScimClient, type ScimClient } from "../../src/scim/client.js";
-import { withLookups } from "../../src/scim/lookups.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
@@ -22,7 +21,7 @@ let store: SqliteSnapshotStore;
 
 beforeEach(async () => {
   command = await startCommandEmulator({ token: "t0ken-for-tests" });
-  client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
+  client = createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 });
   store = openSnapshotStore(join(mkdtempSync(join(tmpdir(), "ocs-apply-")), "state.db"));
 });
 afterEach(async () => {
@@ -160,7 +159,7 @@ describe("applier", () => {
     await command.close();
     command = await startCommandEmulator({ token: "t0ken-for-tests", filters: false });
     await client.close();
-    client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 }));
+    client = createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000 });
     const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });
     const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]), { lookupGroupsBeforeCreate: true });
     expect(result.status).toBe("succeeded");

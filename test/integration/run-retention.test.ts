@@ -7,11 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunStatus } from "../../src/apply/ports.js";
 import { validateConfig } from "../../src/config/validate.js";
 import { pruneRunHistory, retentionCutoff } from "../../src/engine/retention.js";
 import { SyncError } from "../../src/errors.js";
-import { emptySummary, type Operation } from "../../src/model.js";
+import { emptySummary, type Operation, type RunStatus } from "../../src/model.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 
 const HOUR = 3_600_000;

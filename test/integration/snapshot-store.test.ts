@@ -3,9 +3,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { OperationRecord } from "../../src/apply/ports.js";
 import { SyncError } from "../../src/errors.js";
-import { emptySummary, type Operation, type SnapshotUser } from "../../src/model.js";
+import { emptySummary, type Operation, type OperationRecord, type SnapshotUser } from "../../src/model.js";
 import { APPLICATION_ID, openSnapshotStore, SCHEMA_VERSION, type SqliteSnapshotStore } from "../../src/store/index.js";
 
 let dir: string;

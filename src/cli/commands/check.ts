@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../config/load.js";
-import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed, parseDuration, runChecks } from "../../engine/check.js";
+import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed, parseDuration } from "../../engine/check.js";
+import { checksFromConfig } from "../compose.js";
 import { type CommandContext, registerSecrets } from "../context.js";
 import type { Output } from "../output.js";
 
@@ -57,7 +58,7 @@ export function registerCheck(program: Command, run: (command: Command, action: 
 
         const checks = [
           configPassed(config, source, warnings),
-          ...(await runChecks(config, {
+          ...(await checksFromConfig(config, {
             skipRemote: flags.skipRemote === true,
             ...(flags.maxAge === undefined ? {} : { maxAgeMs: flags.maxAge }),
           })),
