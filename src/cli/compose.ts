@@ -17,6 +17,7 @@ import { createScimClient, type ScimClient } from "../scim/client.js";
 import { probeCommand } from "../scim/probe.js";
 import { inspectSnapshot } from "../store/inspect.js";
 import { openSnapshotStore } from "../store/open-store.js";
+import type { SqliteSnapshotStore } from "../store/sqlite-store.js";
 
 export interface RunWiring {
   /** `read`: a snapshot opened read-only (plan, dry runs); `write`: a run that records. */
@@ -118,4 +119,9 @@ export function checkPorts(config: Config): CheckPorts {
 /** `check` after the configuration's own check. */
 export function checksFromConfig(config: Config, options: CheckOptions = {}): Promise<CheckResult[]> {
   return runChecks(config, options, checkPorts(config));
+}
+
+/** `runs`: the run log of a snapshot DB, read-only (a missing file reads as an empty log). */
+export function openRunHistory(path: string): SqliteSnapshotStore {
+  return openSnapshotStore(path, { readonly: true });
 }

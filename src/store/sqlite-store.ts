@@ -260,25 +260,9 @@ export class SqliteSnapshotStore {
     return this.runLog.list(limit);
   }
 
-  getRun(runId: string): RunRecord | undefined {
-    return this.runLog.get(runId);
-  }
-
   /** In plan order; empty for an unknown run. */
   getRunOperations(runId: string): OperationRecord[] {
     return this.runLog.operations(runId);
-  }
-
-  /** Mark runs left `running` as `interrupted`; only correct while holding the run lock. */
-  markInterruptedRuns(at: Date): number {
-    this.assertWritable();
-    return this.runLog.markInterrupted(at);
-  }
-
-  /** Keep the newest `keep` runs with their operations; returns how many were deleted. */
-  pruneRuns(keep: number): number {
-    this.assertWritable();
-    return this.runLog.prune(keep);
   }
 
   /**
