@@ -6,9 +6,10 @@
  */
 import { type CheckResult, Checklist, type Planned } from "../checklist.js";
 import type { OktaAuth } from "../config/types.js";
-import { errorMessage, NetworkError, RemoteError, SyncError } from "../errors.js";
+import { errorMessage, NetworkError, SyncError } from "../errors.js";
 import { unreachableFix } from "../http/connect-fix.js";
 import { createOktaClient, type OktaConnection } from "./client.js";
+import { OKTA_UNREACHABLE_FIX, type OktaFailure, oktaFailure, scopeConsoleFix } from "./probe-failure.js";
 import { listAssignedGroups, resolvePushGroup } from "./pull.js";
 import { OktaTokenError } from "./request-executor.js";
 import { logHead } from "./system-log.js";
@@ -20,37 +21,6 @@ export interface OktaProbeSettings {
   groups: string[] | "assigned";
   /** The scopes a pull reads with. */
   requiredScopes: readonly string[];
-}
-
-interface OktaFailure {
-  error: SyncError;
-  status: number | undefined;
-  /** The 403 said the token lacks a scope (`WWW-Authenticate: ... error="insufficient_scope"`). */
-  insufficientScope: boolean;
-}
-
-function headerOf(raw: unknown, name: string): string | undefined {
-  const headers = typeof raw === "object" && raw !== null ? (raw as { headers?: unknown }).headers : undefined;
-  if (typeof headers !== "object" || headers === null) return undefined;
-  const get = (headers as { get?: unknown }).get;
-  const value = typeof get === "function" ? (get as (n: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-function oktaFailure(connection: OktaConnection, raw: unknown): OktaFailure {
-  const error = connection.toSyncError(raw);
-  return {
-    error,
-    status: error instanceof RemoteError ? error.status : undefined,
-    insufficientScope: /insufficient_scope/.test(headerOf(raw, "www-authenticate") ?? ""),
-  };
-}
-
-const OKTA_UNREACHABLE_FIX =
-  "check okta.orgUrl (your org's URL, such as https://acme.okta.com, not the -admin one), DNS, and any firewall or proxy between this host and Okta";
-
-function scopeConsoleFix(scopes: readonly string[]): string {
-  return `grant ${scopes.join(", ")} to the service app in the Okta admin console (Applications > the service app > Okta API Scopes) and list ${scopes.length === 1 ? "it" : "them"} in okta.scopes`;
 }
 
 /** Ends the probes early with every undecided check skipped for this reason. */
