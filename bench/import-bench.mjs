@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../dist/config/validate.js";
-import { runImport } from "../dist/engine/import-run.js";
+import { importFromConfig as runImport } from "../dist/cli/compose.js";
 import { silentReporter } from "../dist/engine/reporter.js";
 import { listAssignedUsers } from "../dist/emulators/org-assignments.js";
 import { startSandbox } from "../dist/emulators/sandbox.js";

@@ -99,10 +99,6 @@ export class ProtocolError extends SyncError {
   }
 }
 
-export function isSyncError(error: unknown): error is SyncError {
-  return error instanceof SyncError;
-}
-
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -199,6 +199,101 @@ export function operationTarget(op: Operation): string {
   }
 }
 
+/** A limit per run: a count, or a percent of what the snapshot holds. */
+export type Limit = { kind: "count"; value: number } | { kind: "percent"; value: number };
+
+// --- what Command holds, as read back over SCIM ---------------------------------------------------
+
+/** A SCIM User as Command returned it, reduced to what the tool needs. */
+export interface RemoteUser {
+  id: string;
+  userName: string;
+  externalId: string | undefined;
+  active: boolean;
+  attributes: UserAttributes;
+}
+
+export interface RemoteGroup {
+  id: string;
+  displayName: string;
+  externalId: string | undefined;
+  /** SCIM ids of the members. */
+  memberIds: string[];
+}
+
+// --- the run log and pending creates ------------------------------------------------------------
+
+export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "refused" | "interrupted";
+
+export type OperationOutcome = "succeeded" | "failed" | "skipped";
+
+export interface OperationRecord {
+  /** Position of the operation in the plan. */
+  index: number;
+  type: Operation["type"];
+  /** userName or group name. */
+  target: string;
+  outcome: OperationOutcome;
+  /** Error or skip reason (already redacted). */
+  error?: string | undefined;
+  /** The operation as planned (JSON-safe, no secrets). */
+  detail: Operation;
+}
+
+export interface RunRecord {
+  id: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string | undefined;
+  status: RunStatus;
+  summary: Summary | undefined;
+  failed: number;
+  warnings: string[];
+}
+
+/** The kind of record a create makes in Command, as marked pending in the snapshot. */
+export type PendingKind = "user" | "group";
+
+/** Creates marked pending, by kind: Okta ids. */
+export interface PendingCreates {
+  users: Set<string>;
+  groups: Set<string>;
+}
+
+// --- what the Okta pull read (before mapping), as the Okta cache keeps it -------------------------
+
+/** An Okta user as embedded in an app user (`expand=user`) or listed as a group member. */
+export interface OktaUserView {
+  id: string;
+  /** ACTIVE, STAGED, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED */
+  status: string;
+  profile: Readonly<Record<string, unknown>>;
+}
+
+/** A user assigned to the app, directly (scope USER) or through a group (scope GROUP). */
+export interface OktaAppUserView {
+  /** The Okta user id. */
+  id: string;
+  scope: string;
+  /** The app user's status (ACTIVE, PROVISIONED, STAGED, INACTIVE, DEPROVISIONED, ...). */
+  status: string;
+  /** `credentials.userName`, when Okta has one. */
+  userName: string | undefined;
+  /** The app user profile. */
+  profile: Readonly<Record<string, unknown>>;
+  /** The full Okta user (always present: a page without it fails the pull). */
+  user: OktaUserView;
+}
+
+export interface OktaGroupView {
+  id: string;
+  name: string;
+  /** When Okta last changed the group's members; a group whose value did not move need not be re-read. */
+  lastMembershipUpdated?: string | undefined;
+  /** Okta user ids of every member (assigned to the app or not); sorted, unique. */
+  memberIds: string[];
+}
+
 /** Code-unit order of ids and names: the same on every machine and in every locale. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -21,16 +21,20 @@ import {
   emptySummary,
   type MemberRef,
   type Operation,
+  type OperationOutcome,
   operationTarget,
   type Plan,
   type Snapshot,
   type Summary,
 } from "../model.js";
 import { Creates } from "./creates.js";
-import type { OperationOutcome, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+import type { RunLog, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
 
 /** What the applier needs from Command: the writes, and lookups to adopt instead of duplicating. */
 export type ApplyTarget = ScimTarget & ScimLookups;
+
+/** Where the applier commits: the snapshot, and the run log each operation is recorded in. */
+export type ApplyStore = SnapshotStore & Pick<RunLog, "recordOperation">;
 
 export interface ApplyOptions {
   runId: string;
@@ -85,7 +89,7 @@ const PHASES: readonly Phase[] = [
   ["deleteGroup"],
 ];
 
-export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ApplyTarget, store: SnapshotStore, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(plan: Plan, snapshot: Snapshot, target: ApplyTarget, store: ApplyStore, options: ApplyOptions): Promise<ApplyResult> {
   const run = new ApplyRun(plan, snapshot, target, store, options);
   const indexed = plan.operations.map((operation, index) => ({ operation, index }));
   for (const phase of PHASES) {
@@ -126,7 +130,7 @@ class ApplyRun {
     plan: Plan,
     private readonly snapshot: Snapshot,
     private readonly target: ApplyTarget,
-    private readonly store: SnapshotStore,
+    private readonly store: ApplyStore,
     private readonly options: ApplyOptions,
   ) {
     this.limit = pLimit(Math.max(1, options.concurrency));

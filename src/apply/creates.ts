@@ -5,9 +5,9 @@
  * adopted if Command has it. Every other create is a plain POST: the snapshot proves it is new,
  * and a 409 (the record exists after all) is answered by adoption.
  */
-import { RemoteError } from "../errors.js";
-import type { Operation, UserAttributes } from "../model.js";
-import type { PendingCreates, PendingKind, RemoteGroup, ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
+import { RemoteError, SyncError } from "../errors.js";
+import type { Operation, PendingCreates, PendingKind, RemoteGroup, UserAttributes } from "../model.js";
+import type { ScimLookups, ScimTarget, SnapshotStore } from "./ports.js";
 
 type CreateKey = `${PendingKind}:${string}`;
 
@@ -181,13 +181,11 @@ export class Creates {
       if (linked !== undefined) return linked;
       const named = await this.target.findGroupByName(displayName);
       if (named !== undefined && named.externalId !== undefined && named.externalId !== "" && named.externalId !== oktaGroupId) {
-        throw new RemoteError({
-          side: "command",
-          method: "POST",
-          url: "/Groups",
-          status: 409,
-          detail: `a group named "${displayName}" already exists in Command for another source (externalId ${named.externalId}); rename one of them`,
-        });
+        // Found by a lookup, not answered to a request: no group was sent for it.
+        throw new SyncError(
+          "conflict",
+          `group ${displayName} is not created: a group named "${displayName}" already exists in Command for another source (externalId ${named.externalId}); rename one of them`,
+        );
       }
       return named;
     };
@@ -212,11 +210,8 @@ export class Creates {
  */
 function refuseForeign(existing: { externalId: string | undefined; userName: string }, oktaId: string, userName: string): void {
   if (existing.externalId === undefined || existing.externalId === "" || existing.externalId === oktaId) return;
-  throw new RemoteError({
-    side: "command",
-    method: "POST",
-    url: "/Users",
-    status: 409,
-    detail: `${userName} already exists in Command as ${existing.userName}, linked to another source (externalId ${existing.externalId}); resolve it in Command, then rerun`,
-  });
+  throw new SyncError(
+    "conflict",
+    `${userName} is not created: it already exists in Command as ${existing.userName}, linked to another source (externalId ${existing.externalId}); resolve it in Command, then rerun`,
+  );
 }

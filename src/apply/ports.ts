@@ -1,25 +1,21 @@
 /**
- * The two ports the applier drives. Adapters (src/scim, src/store) implement them; tests may use
- * the real adapters against the emulators and a temporary DB file.
+ * The ports the applier drives: Command's SCIM API (ScimTarget, ScimLookups), the snapshot
+ * (SnapshotStore) and the run log it records each operation in (RunLog). Adapters (src/scim,
+ * src/store) fit them by shape; the composition root (src/cli/compose.ts) passes them in.
  */
-import type { Operation, Snapshot, SnapshotUser, Summary, UserAttributes } from "../model.js";
-
-/** A SCIM User as Command returned it, reduced to what the tool needs. */
-export interface RemoteUser {
-  id: string;
-  userName: string;
-  externalId: string | undefined;
-  active: boolean;
-  attributes: UserAttributes;
-}
-
-export interface RemoteGroup {
-  id: string;
-  displayName: string;
-  externalId: string | undefined;
-  /** SCIM ids of the members. */
-  memberIds: string[];
-}
+import type {
+  OperationRecord,
+  PendingCreates,
+  PendingKind,
+  RemoteGroup,
+  RemoteUser,
+  RunRecord,
+  RunStatus,
+  Snapshot,
+  SnapshotUser,
+  Summary,
+  UserAttributes,
+} from "../model.js";
 
 /**
  * Command's SCIM API. Every method throws a SyncError (RemoteError, NetworkError, ProtocolError)
@@ -68,46 +64,11 @@ export interface ScimLookups {
   getGroup(id: string): Promise<RemoteGroup | undefined>;
 }
 
-export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "refused" | "interrupted";
-
-export type OperationOutcome = "succeeded" | "failed" | "skipped";
-
-export interface OperationRecord {
-  /** Position of the operation in the plan. */
-  index: number;
-  type: Operation["type"];
-  /** userName or group name. */
-  target: string;
-  outcome: OperationOutcome;
-  /** Error or skip reason (already redacted). */
-  error?: string | undefined;
-  /** The operation as planned (JSON-safe, no secrets). */
-  detail: Operation;
-}
-
-export interface RunRecord {
-  id: string;
-  command: string;
-  startedAt: string;
-  finishedAt: string | undefined;
-  status: RunStatus;
-  summary: Summary | undefined;
-  failed: number;
-  warnings: string[];
-}
-
 /**
  * The local snapshot. Each mutating method is a single statement or group of statements; the
  * applier wraps the mutation and its operation record in `transaction` so each confirmed
  * operation is committed on its own.
  */
-export type PendingKind = "user" | "group";
-
-export interface PendingCreates {
-  users: Set<string>;
-  groups: Set<string>;
-}
-
 export interface SnapshotStore {
   load(): Snapshot;
   transaction<T>(fn: () => T): T;
@@ -129,15 +90,17 @@ export interface SnapshotStore {
   clearPendingCreate(kind: PendingKind, oktaId: string): void;
   /** Creates that may have reached Command without being recorded (a run died in between). */
   pendingCreates(): PendingCreates;
+}
 
+/** The run log: one entry per run of a writing command, and one per operation it attempted. */
+export interface RunLog {
   beginRun(command: string, startedAt: Date): string;
+  /** Called inside the snapshot's transaction of the operation it records. */
   recordOperation(runId: string, record: OperationRecord): void;
   finishRun(
     runId: string,
     result: { status: RunStatus; finishedAt: Date; summary: Summary; failed: number; warnings: readonly string[] },
   ): void;
+  /** Newest first. */
   listRuns(limit: number): RunRecord[];
-  getRunOperations(runId: string): OperationRecord[];
-
-  close(): void;
 }

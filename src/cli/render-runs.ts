@@ -1,7 +1,6 @@
 /** The run log as text for people and as JSON for scripts (`runs`, `runs show`). */
-import type { OperationOutcome, OperationRecord, RunRecord, RunStatus } from "../apply/ports.js";
 import { formatDuration } from "../duration.js";
-import { emptySummary, type OperationType, operationWeight, type Summary } from "../model.js";
+import { emptySummary, type OperationOutcome, type OperationRecord, type OperationType, operationWeight, type RunRecord, type RunStatus, type Summary } from "../model.js";
 import type { Output } from "./output.js";
 import { describeOperation, renderWarnings } from "./render.js";
 

@@ -1,4 +1,8 @@
 import type { CountryCode } from "libphonenumber-js";
+import type { RetryConfig } from "../http/retry-policy.js";
+import type { Limit } from "../model.js";
+
+export type { Limit, RetryConfig };
 
 /** The resolved configuration: every default filled in, every secret read, every URL checked. */
 
@@ -15,20 +19,6 @@ export type OktaAuth =
   | { mode: "token"; token: string }
   | { mode: "privateKey"; clientId: string; privateKey: string; keyId: string | undefined; scopes: string[] };
 
-/** A limit per run: a count, or a percent of what the snapshot holds. */
-export type Limit = { kind: "count"; value: number } | { kind: "percent"; value: number };
-
-/** How requests that fail in passing (429, 5xx, resets, timeouts) are retried, on both sides. */
-export interface RetryConfig {
-  /** Attempts per request, the first included (>= 1). */
-  maxAttempts: number;
-  /** Stop retrying a request once this much time has passed since its first attempt (ms). */
-  maxElapsedMs: number;
-  /** First backoff ceiling (ms); doubles per attempt, with full jitter. */
-  baseDelayMs: number;
-  /** Largest backoff ceiling (ms). */
-  maxDelayMs: number;
-}
 
 export interface Config {
   okta: {

@@ -1,12 +1,10 @@
 /**
  * What `check` says about proxies: which one the requests to each side go through (never its
- * credentials), and, when a request failed at the proxy, a fix about the proxy rather than the
- * server behind it.
+ * credentials). The fix for a request that failed at the proxy is in src/http/connect-fix.ts.
  */
 import { SyncError } from "../errors.js";
 import { describeProxy, proxyFor } from "../http/proxy.js";
-import { PROXY_FAILURE_CODE, proxyFailureIn } from "../http/proxy-dispatcher.js";
-import type { CheckResult } from "./check.js";
+import type { CheckResult } from "../checklist.js";
 
 const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"];
 
@@ -42,21 +40,4 @@ export function proxyCheck(side: "okta" | "command", url: string, env: Record<st
     const failure = error instanceof SyncError ? error : new SyncError("config", String(error));
     return [{ ...base, status: "fail", detail: failure.message, ...(failure.hint === undefined ? {} : { fix: failure.hint }) }];
   }
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === code) return true;
-  }
-  return false;
-}
-
-/** The fix for a request that failed at the proxy; undefined when the proxy is not to blame. */
-export function proxyFix(error: unknown): string | undefined {
-  const failure = proxyFailureIn(error);
-  if (failure !== undefined) return failure.fix;
-  if (hasCode(error, PROXY_FAILURE_CODE)) {
-    return "the proxy failed, not the server behind it: check the proxy variable named above (HTTPS_PROXY or HTTP_PROXY), what the proxy may connect to, or list the host in NO_PROXY";
-  }
-  return undefined;
 }

@@ -1,37 +1,16 @@
 /** Reading everything Command holds, and writing a refreshed view into the snapshot. */
-import type { RemoteGroup, RemoteUser, SnapshotStore } from "../apply/ports.js";
-import type { Config } from "../config/types.js";
-import type { Snapshot } from "../model.js";
-import { mappedPaths } from "../okta/mapping.js";
-import { createScimClient, type ScimClient } from "../scim/client.js";
-import { withLookups } from "../scim/lookups.js";
-import type { ResponseListener } from "../metrics/http-event.js";
-import { type Reporter, reportWait } from "./reporter.js";
+import type { SnapshotStore } from "../apply/ports.js";
+import type { RemoteGroup, RemoteUser, Snapshot } from "../model.js";
+import type { CommandClient } from "./ports.js";
+import type { Reporter } from "./reporter.js";
 
 /** Page size of full reads; Okta's own client pages Command by 100. */
 export const COMMAND_PAGE_SIZE = 100;
 
-export type CommandClient = ReturnType<typeof openCommand>;
+/** The meta key holding when Command was last re-read (for `sync.refreshEvery`). */
+export const LAST_REFRESH_KEY = "lastRefreshAt";
 
-export function openCommand(config: Config, reporter: Reporter, signal?: AbortSignal, onResponse?: ResponseListener) {
-  return withLookups(
-    createScimClient({
-      baseUrl: config.command.scimUrl,
-      token: config.command.token,
-      timeoutMs: config.command.timeoutMs,
-      connections: config.command.concurrency,
-      updateMethod: config.command.updateMethod,
-      attributePaths: mappedPaths({ attributes: config.attributes, phoneType: config.users.phoneType }),
-      retry: config.retry,
-      requestsPerMinute: config.command.requestsPerMinute,
-      onWait: reportWait(reporter),
-      ...(signal === undefined ? {} : { signal }),
-      ...(onResponse === undefined ? {} : { onResponse }),
-    }),
-  );
-}
-
-export async function readCommand(client: Pick<ScimClient, "listUsers" | "listGroups">, reporter: Reporter): Promise<{ users: RemoteUser[]; groups: RemoteGroup[] }> {
+export async function readCommand(client: Pick<CommandClient, "listUsers" | "listGroups">, reporter: Reporter): Promise<{ users: RemoteUser[]; groups: RemoteGroup[] }> {
   reporter.step("Reading users and groups from Command");
   try {
     const users: RemoteUser[] = [];

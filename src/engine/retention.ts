@@ -3,11 +3,10 @@
  * snapshot DB does not grow without bound on a job that runs every few minutes for years.
  */
 import type { Config } from "../config/types.js";
+import { errorMessage } from "../errors.js";
+import type { RunHistoryStore } from "./ports.js";
+import type { Reporter } from "./reporter.js";
 
-/** What pruning needs of the store (SqliteSnapshotStore has it). */
-export interface RunHistoryStore {
-  pruneRunsOlderThan(cutoff: Date): number;
-}
 
 /** Runs started before this are due for deletion; undefined when every run is kept. */
 export function retentionCutoff(config: { state: Pick<Config["state"], "retentionMs"> }, now: Date): Date | undefined {
@@ -24,4 +23,14 @@ export function retentionCutoff(config: { state: Pick<Config["state"], "retentio
 export function pruneRunHistory(store: RunHistoryStore, config: { state: Pick<Config["state"], "retentionMs"> }, now: Date): number {
   const cutoff = retentionCutoff(config, now);
   return cutoff === undefined ? 0 : store.pruneRunsOlderThan(cutoff);
+}
+
+/** Run-log housekeeping at the end of a run, under its lock; a failure here must not fail the run. */
+export function pruneHistory(store: RunHistoryStore, config: { state: Pick<Config["state"], "retentionMs"> }, reporter: Reporter): void {
+  try {
+    const deleted = pruneRunHistory(store, config, new Date());
+    if (deleted > 0) reporter.debug(`deleted ${deleted} runs older than state.retention from the run log`);
+  } catch (error) {
+    reporter.warn(`could not prune the run log: ${errorMessage(error)}`);
+  }
 }

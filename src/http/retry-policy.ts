@@ -12,9 +12,20 @@
  * - Bounded by maxAttempts and maxElapsedMs. A server wait that does not fit in what is left of
  *   maxElapsedMs ends the request at once: sleeping to then give up helps nobody.
  */
-import type { RetryConfig } from "../config/types.js";
 import { formatDuration } from "../duration.js";
 import type { ServerWait } from "./rate-limit-headers.js";
+
+/** How requests that fail in passing (429, 5xx, resets, timeouts) are retried, on both sides. */
+export interface RetryConfig {
+  /** Attempts per request, the first included (>= 1). */
+  maxAttempts: number;
+  /** Stop retrying a request once this much time has passed since its first attempt (ms). */
+  maxElapsedMs: number;
+  /** First backoff ceiling (ms); doubles per attempt, with full jitter. */
+  baseDelayMs: number;
+  /** Largest backoff ceiling (ms). */
+  maxDelayMs: number;
+}
 
 export const DEFAULT_RETRY: Readonly<RetryConfig> = { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 };
 

@@ -1,11 +1,10 @@
 /**
  * The retry loop both clients run their attempts in: the policy decides, this waits and tells.
  */
-import type { RetryConfig } from "../config/types.js";
 import type { Side } from "../errors.js";
 import { formatDuration } from "../duration.js";
 import { type Clock, sideName, type WaitListener } from "./clock.js";
-import { describeFloor, type Failure, failureCause, nextStep, type RetryStep } from "./retry-policy.js";
+import { describeFloor, type Failure, failureCause, nextStep, type RetryConfig, type RetryStep } from "./retry-policy.js";
 
 /** One attempt's outcome: a value, or an error with what the policy needs to know about it. */
 export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: Error; failure: Failure };

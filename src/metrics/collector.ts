@@ -2,14 +2,14 @@
  * Counts what happens during a run (HTTP attempts, operation outcomes) and renders them, with what
  * is known at the end, as Prometheus text.
  */
-import type { OperationOutcome } from "../apply/ports.js";
+import type { OperationOutcome } from "../model.js";
 import type { Side } from "../errors.js";
 import { type DesiredState, OPERATION_TYPES, type Operation, type OperationType } from "../model.js";
-import type { HttpResponseEvent, ResponseListener } from "./http-event.js";
+import type { HttpResponseEvent, ResponseListener } from "../http/http-event.js";
 import { renderRunMetrics } from "./prometheus.js";
 import { OPERATION_OUTCOMES, type RunCounts, type RunSnapshotMetrics, SIDES } from "./types.js";
 
-export type { HttpResponseEvent, ResponseListener } from "./http-event.js";
+export type { HttpResponseEvent, ResponseListener } from "../http/http-event.js";
 export type { MetricsRunStatus, RunCounts, RunSnapshotMetrics } from "./types.js";
 
 /** `2xx` ... `5xx`; `network_error` when no answer arrived; `other` for a status outside 100-599. */

@@ -1,5 +1,5 @@
 /** The data a run's metrics are rendered from. */
-import type { OperationOutcome } from "../apply/ports.js";
+import type { OperationOutcome } from "../model.js";
 import type { Side } from "../errors.js";
 import type { OperationType, Summary } from "../model.js";
 

@@ -7,7 +7,7 @@
  * Okta says has left (see isActive) is not held, whatever its data: there is nothing to push.
  */
 import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser, type SkippedUser } from "../model.js";
-import { isActive, type MappingOptions, mappingRules, mapUser } from "./mapping.js";
+import { isActive, type MappingOptions, mappingRules, mapUser, type Rule } from "./mapping.js";
 import type { OktaAppUserView, OktaPullResult } from "./types.js";
 
 export interface DesiredStateOptions extends MappingOptions {
@@ -20,6 +20,8 @@ export interface DesiredStateOptions extends MappingOptions {
    * collision the linked user keeps its name; otherwise the lower Okta id does.
    */
   linked?: ReadonlyMap<string, string>;
+  /** The rules compiled once for the run; worked out from `attributes` and `phoneType` when left out. */
+  rules?: readonly Rule[];
 }
 
 interface Mapped {
@@ -40,7 +42,7 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
     warnings.push(`skipped Okta user ${login} (${oktaId}): ${reason}; ${outcome} until this is fixed in Okta`);
   };
 
-  const rules = mappingRules(options);
+  const rules = options.rules ?? mappingRules(options);
   for (const appUser of [...pull.appUsers].sort((a, b) => compare(a.id, b.id))) {
     if (seen.has(appUser.id)) continue;
     seen.add(appUser.id);

@@ -5,7 +5,7 @@
 import type { AttributeMapping, Config } from "../config/types.js";
 import { CORE_USER_SCHEMA, type UserAttributes } from "../model.js";
 import { toE164 } from "./phone.js";
-import type { OktaAppUserView } from "./types.js";
+import type { OktaAppUserView } from "../model.js";
 
 export interface MappingOptions {
   attributes: readonly AttributeMapping[];
@@ -55,7 +55,25 @@ export function mappingRules(options: Pick<MappingOptions, "attributes" | "phone
 
 /** The attribute paths the mapping can write (userName included), for reading Command's users back. */
 export function mappedPaths(options: Pick<MappingOptions, "attributes" | "phoneType">): string[] {
-  return ["userName", ...mappingRules(options).map((r) => r.path).filter((p) => p !== "userName")];
+  return pathsOf(mappingRules(options));
+}
+
+function pathsOf(rules: readonly Rule[]): string[] {
+  return ["userName", ...rules.map((r) => r.path).filter((p) => p !== "userName")];
+}
+
+/** The mapping of a run, worked out once from the config: its rules, what they write and what they read. */
+export interface CompiledMapping {
+  rules: readonly Rule[];
+  /** See mappedPaths. */
+  paths: readonly string[];
+  /** See projectionOf. */
+  projection: { user: string[]; app: string[] };
+}
+
+export function compileMapping(options: Pick<MappingOptions, "attributes" | "phoneType">): CompiledMapping {
+  const rules = mappingRules(options);
+  return { rules, paths: pathsOf(rules), projection: projectionOf(rules) };
 }
 
 /**
@@ -63,10 +81,10 @@ export function mappedPaths(options: Pick<MappingOptions, "attributes" | "phoneT
  * every user needs) and of the app user (`appuser.*`). A pull keeps only these, so an org of
  * 100,000 users is not held in memory with every attribute Okta has.
  */
-export function profileProjection(options: Pick<MappingOptions, "attributes" | "phoneType">): { user: string[]; app: string[] } {
+function projectionOf(rules: readonly Rule[]): { user: string[]; app: string[] } {
   const user = new Set(["firstName", "lastName", "login"]);
   const app = new Set<string>();
-  for (const rule of mappingRules(options)) {
+  for (const rule of rules) {
     if (rule.source.kind !== "expression") continue;
     const dot = rule.source.expression.indexOf(".");
     const scope = rule.source.expression.slice(0, dot);

@@ -8,13 +8,12 @@
  */
 import "./sdk-env.js";
 import { RequestExecutor } from "@okta/okta-sdk-nodejs";
-import type { RetryConfig } from "../config/types.js";
 import type { Clock, WaitListener } from "../http/clock.js";
 import { OktaPacer } from "../http/pacer.js";
 import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
-import { type Failure, isRetryableStatus } from "../http/retry-policy.js";
-import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
+import { type Failure, isRetryableStatus, type RetryConfig } from "../http/retry-policy.js";
+import { notifyResponse, type ResponseListener } from "../http/http-event.js";
 import { BufferedResponse, OktaDeadlineError, RequestDeadline, type StreamingResponse } from "./bounded-response.js";
 import type { Authorization, ServiceAppAuth, TokenRequest } from "./service-app-auth.js";
 

@@ -4,39 +4,11 @@
  * over these.
  */
 
+import type { OktaAuth } from "../config/types.js";
+import type { OktaAppUserView, OktaGroupView } from "../model.js";
 import type { LogCheckpoint } from "./system-log.js";
 
-/** An Okta user as embedded in an app user (`expand=user`) or listed as a group member. */
-export interface OktaUserView {
-  id: string;
-  /** ACTIVE, STAGED, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED */
-  status: string;
-  profile: Readonly<Record<string, unknown>>;
-}
-
-/** A user assigned to the app, directly (scope USER) or through a group (scope GROUP). */
-export interface OktaAppUserView {
-  /** The Okta user id. */
-  id: string;
-  scope: string;
-  /** The app user's status (ACTIVE, PROVISIONED, STAGED, INACTIVE, DEPROVISIONED, ...). */
-  status: string;
-  /** `credentials.userName`, when Okta has one. */
-  userName: string | undefined;
-  /** The app user profile. */
-  profile: Readonly<Record<string, unknown>>;
-  /** The full Okta user (always present: a page without it fails the pull). */
-  user: OktaUserView;
-}
-
-export interface OktaGroupView {
-  id: string;
-  name: string;
-  /** When Okta last changed the group's members; a group whose value did not move need not be re-read. */
-  lastMembershipUpdated?: string | undefined;
-  /** Okta user ids of every member (assigned to the app or not); sorted, unique. */
-  memberIds: string[];
-}
+export type { OktaAppUserView, OktaGroupView, OktaUserView } from "../model.js";
 
 export interface OktaPullResult {
   appUsers: OktaAppUserView[];
@@ -69,7 +41,7 @@ export interface IncrementalBase {
 export interface OktaPullOptions {
   orgUrl: string;
   appId: string;
-  auth: import("../config/types.js").OktaAuth;
+  auth: OktaAuth;
   /** Okta group names or ids, or every group assigned to the app. */
   groups: string[] | "assigned";
   /** Page size of app users (1..500). Default 500. */

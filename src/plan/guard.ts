@@ -3,8 +3,7 @@
  * written, because a bad Okta read or a wrong config can otherwise deactivate half the company.
  * `sync`, `sync --dry-run` and `plan` all ask the same questions here and get the same answers.
  */
-import type { Limit } from "../config/types.js";
-import type { DesiredState, Plan, Snapshot } from "../model.js";
+import type { DesiredState, Limit, Plan, Snapshot } from "../model.js";
 
 export type SafetyRule = "maxDeactivations" | "maxGroupDeletes" | "maxMemberRemovals";
 

@@ -6,8 +6,7 @@
  * unique on both sides is ambiguous and left unlinked: guessing would point the tool at the
  * wrong person.
  */
-import type { RemoteGroup, RemoteUser } from "../apply/ports.js";
-import { compareStrings, type DesiredState, type Snapshot, type SnapshotGroup, type SnapshotUser } from "../model.js";
+import { compareStrings, type DesiredState, type RemoteGroup, type RemoteUser, type Snapshot, type SnapshotGroup, type SnapshotUser } from "../model.js";
 
 export interface Ambiguity {
   kind: "user" | "group";

@@ -3,8 +3,7 @@
  * Command's users and groups give the snapshot as Command really holds it, and the differences
  * as a list to show apart from Okta's changes.
  */
-import type { RemoteGroup, RemoteUser } from "../apply/ports.js";
-import { compareStrings, type Snapshot, type SnapshotGroup, type SnapshotUser } from "../model.js";
+import { compareStrings, type RemoteGroup, type RemoteUser, type Snapshot, type SnapshotGroup, type SnapshotUser } from "../model.js";
 import { diffAttributes } from "./planner.js";
 
 export type DriftKind =

@@ -1,6 +1,5 @@
 /** SCIM Group bodies, shaped as Okta's own SCIM client sends them, and the reader. Pure. */
-import type { RemoteGroup } from "../apply/ports.js";
-import { CORE_GROUP_SCHEMA } from "../model.js";
+import { CORE_GROUP_SCHEMA, type RemoteGroup } from "../model.js";
 import { ProtocolError } from "../errors.js";
 import { filterLiteral } from "./attribute-path.js";
 import { type PatchBody, patchBody } from "./user-patch.js";

@@ -3,11 +3,22 @@
  * `externalId` (the Okta id this tool writes), then by name. A server that refuses filters is
  * answered by listing everything and matching here.
  */
-import type { RemoteGroup, RemoteUser, ScimLookups, ScimTarget } from "../apply/ports.js";
+import type { RemoteGroup, RemoteUser } from "../model.js";
 import { filterLiteral } from "./attribute-path.js";
-import { isFilterRefusal, type ScimClient } from "./client.js";
+import type { ScimGroups } from "./groups.js";
+import { isFilterRefusal } from "./resource-io.js";
+import type { ScimUsers } from "./users.js";
 
-type Lister = Pick<ScimClient, "listUsers" | "listGroups" | "getGroup">;
+type Lister = Pick<ScimUsers, "listUsers"> & Pick<ScimGroups, "listGroups">;
+
+export interface ScimLookupsOf {
+  /** The user whose externalId is this Okta user id. */
+  findUserByExternalId(externalId: string): Promise<RemoteUser | undefined>;
+  /** The group whose externalId is this Okta group id. */
+  findGroupByExternalId(externalId: string): Promise<RemoteGroup | undefined>;
+  /** A group with this displayName (case-insensitive). */
+  findGroupByName(displayName: string): Promise<RemoteGroup | undefined>;
+}
 
 async function first<T>(items: AsyncIterable<T>, match: (item: T) => boolean): Promise<T | undefined> {
   for await (const item of items) if (match(item)) return item;
@@ -24,24 +35,15 @@ async function find<T>(list: (filter?: string) => AsyncIterable<T>, filter: stri
   }
 }
 
-export function findUserByExternalId(client: Lister, externalId: string): Promise<RemoteUser | undefined> {
-  return find((filter) => client.listUsers(filter === undefined ? {} : { filter }), `externalId eq ${filterLiteral(externalId)}`, (u) => u.externalId === externalId);
-}
-
-export function findGroupByExternalId(client: Lister, externalId: string): Promise<RemoteGroup | undefined> {
-  return find((filter) => client.listGroups(filter === undefined ? {} : { filter }), `externalId eq ${filterLiteral(externalId)}`, (g) => g.externalId === externalId);
-}
-
-export function findGroupByName(client: Lister, displayName: string): Promise<RemoteGroup | undefined> {
-  const lower = displayName.toLowerCase();
-  return find((filter) => client.listGroups(filter === undefined ? {} : { filter }), `displayName eq ${filterLiteral(displayName)}`, (g) => g.displayName.toLowerCase() === lower);
-}
-
-/** A client with the lookups the applier uses to adopt instead of duplicating. */
-export function withLookups<T extends ScimTarget & Lister>(client: T): T & ScimLookups {
-  return Object.assign(client, {
-    findUserByExternalId: (externalId: string) => findUserByExternalId(client, externalId),
-    findGroupByExternalId: (externalId: string) => findGroupByExternalId(client, externalId),
-    findGroupByName: (displayName: string) => findGroupByName(client, displayName),
-  });
+export function scimLookups(client: Lister): ScimLookupsOf {
+  const users = (filter?: string) => client.listUsers(filter === undefined ? {} : { filter });
+  const groups = (filter?: string) => client.listGroups(filter === undefined ? {} : { filter });
+  return {
+    findUserByExternalId: (externalId) => find(users, `externalId eq ${filterLiteral(externalId)}`, (u) => u.externalId === externalId),
+    findGroupByExternalId: (externalId) => find(groups, `externalId eq ${filterLiteral(externalId)}`, (g) => g.externalId === externalId),
+    findGroupByName: (displayName) => {
+      const lower = displayName.toLowerCase();
+      return find(groups, `displayName eq ${filterLiteral(displayName)}`, (g) => g.displayName.toLowerCase() === lower);
+    },
+  };
 }

@@ -5,7 +5,6 @@
  * Redirects are never followed: a 3xx is an error naming where it pointed.
  */
 import type { Dispatcher } from "undici";
-import type { RetryConfig } from "../config/types.js";
 import { type NetworkError, ProtocolError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { CommandPacer } from "../http/pacer.js";
@@ -13,8 +12,8 @@ import { proxySecrets } from "../http/proxy.js";
 import { createDispatcher, describeProxyError } from "../http/proxy-dispatcher.js";
 import { serverWait } from "../http/rate-limit-headers.js";
 import { type AttemptResult, withRetries } from "../http/retry.js";
-import { COMMAND_429_COOLDOWN_MS, type Failure, NO_RETRY } from "../http/retry-policy.js";
-import { notifyResponse, type ResponseListener } from "../metrics/http-event.js";
+import { COMMAND_429_COOLDOWN_MS, type Failure, NO_RETRY, type RetryConfig } from "../http/retry-policy.js";
+import { notifyResponse, type ResponseListener } from "../http/http-event.js";
 import { describeErrorBody, errorCode, networkError, redact, remoteError } from "./failures.js";
 
 export interface TransportOptions {

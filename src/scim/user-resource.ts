@@ -2,9 +2,8 @@
  * SCIM User documents built from, and read back into, the flat attribute map (UserAttributes)
  * the rest of the tool works with. Pure: no I/O.
  */
-import type { RemoteUser } from "../apply/ports.js";
 import { ProtocolError } from "../errors.js";
-import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, type UserAttributes } from "../model.js";
+import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, type RemoteUser, type UserAttributes } from "../model.js";
 import { type AttributePath, attributeKey, entryKey, filterLiteral, parseAttributePath } from "./attribute-path.js";
 
 export type JsonObject = Record<string, unknown>;

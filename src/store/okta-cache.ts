@@ -5,7 +5,7 @@
  * is what Command holds (that is the snapshot proper).
  */
 import type Database from "better-sqlite3";
-import type { OktaAppUserView, OktaGroupView } from "../okta/types.js";
+import type { OktaAppUserView, OktaGroupView } from "../model.js";
 
 interface GroupRow {
   okta_id: string;

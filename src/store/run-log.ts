@@ -4,9 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { OperationOutcome, OperationRecord, RunRecord, RunStatus } from "../apply/ports.js";
 import { SyncError } from "../errors.js";
-import type { Operation, OperationType, Summary } from "../model.js";
+import type { Operation, OperationOutcome, OperationRecord, OperationType, RunRecord, RunStatus, Summary } from "../model.js";
 
 interface RunRow {
   id: string;
@@ -79,10 +78,8 @@ export class RunLog {
     [string, number, string, string, string, string | null, string]
   >;
   private readonly selectRuns: Database.Statement<[number], RunRow>;
-  private readonly selectRun: Database.Statement<[string], RunRow>;
   private readonly selectOperations: Database.Statement<[string], OperationRow>;
   private readonly interruptRunning: Database.Statement<[string]>;
-  private readonly deleteOlder: Database.Statement<[number]>;
   private readonly deleteStartedBefore: Database.Statement<[string]>;
   private readonly selectByPrefix: Database.Statement<[{ prefix: string; limit: number }], RunRow>;
   private readonly countAll: Database.Statement<[], number>;
@@ -104,15 +101,11 @@ export class RunLog {
     );
     // rowid breaks ties between runs started in the same millisecond, in insertion order.
     this.selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?`);
-    this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
     this.selectOperations = db.prepare(
       "SELECT idx, type, target, outcome, error, detail FROM run_operations WHERE run_id = ? ORDER BY idx",
     );
     this.interruptRunning = db.prepare(
       "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
-    );
-    this.deleteOlder = db.prepare(
-      "DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?)",
     );
     // The newest succeeded run of each command stays whatever its age: it is what "when did
     // this last work" (staleness checks) is answered from. A running run is never touched.
@@ -179,11 +172,6 @@ export class RunLog {
     return this.selectRuns.all(limit).map(toRunRecord);
   }
 
-  get(runId: string): RunRecord | undefined {
-    const row = this.selectRun.get(runId);
-    return row === undefined ? undefined : toRunRecord(row);
-  }
-
   /** Runs whose id starts with `prefix`, newest first, at most `limit`. */
   findByPrefix(prefix: string, limit: number): RunRecord[] {
     if (!Number.isInteger(limit) || limit < 0) throw new SyncError("internal", `invalid run limit ${limit}`);
@@ -201,12 +189,6 @@ export class RunLog {
   /** Mark runs left `running` by a process that died. Only safe while holding the run lock. */
   markInterrupted(at: Date): number {
     return this.interruptRunning.run(at.toISOString()).changes;
-  }
-
-  /** Keep the newest `keep` runs and their operations; returns how many runs were deleted. */
-  prune(keep: number): number {
-    if (!Number.isInteger(keep) || keep < 0) throw new SyncError("internal", `invalid number of runs to keep ${keep}`);
-    return this.db.transaction(() => this.deleteOlder.run(keep).changes).immediate();
   }
 
   /**

@@ -4,9 +4,14 @@
  * single query inside one read transaction, so it sees one consistent state.
  */
 import type Database from "better-sqlite3";
-import type { OperationRecord, PendingCreates, PendingKind, RunRecord, SnapshotStore } from "../apply/ports.js";
 import { SyncError } from "../errors.js";
-import { compareStrings, type Snapshot, type SnapshotGroup, type SnapshotUser, type UserAttributes } from "../model.js";
+import {
+  compareStrings,
+  type OperationRecord,
+  type PendingCreates,
+  type PendingKind,
+  type RunRecord,
+  type Snapshot, type SnapshotGroup, type SnapshotUser, type UserAttributes } from "../model.js";
 import { OktaCacheStore } from "./okta-cache.js";
 import { type RunResult, RunLog } from "./run-log.js";
 import { acquireRunLock, type LockOptions, type RunLock } from "./run-lock.js";
@@ -83,7 +88,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-export class SqliteSnapshotStore implements SnapshotStore {
+export class SqliteSnapshotStore {
   /** The snapshot DB file (which a read-only store of a missing file never creates). */
   readonly path: string;
   readonly readonly: boolean;
@@ -255,25 +260,9 @@ export class SqliteSnapshotStore implements SnapshotStore {
     return this.runLog.list(limit);
   }
 
-  getRun(runId: string): RunRecord | undefined {
-    return this.runLog.get(runId);
-  }
-
   /** In plan order; empty for an unknown run. */
   getRunOperations(runId: string): OperationRecord[] {
     return this.runLog.operations(runId);
-  }
-
-  /** Mark runs left `running` as `interrupted`; only correct while holding the run lock. */
-  markInterruptedRuns(at: Date): number {
-    this.assertWritable();
-    return this.runLog.markInterrupted(at);
-  }
-
-  /** Keep the newest `keep` runs with their operations; returns how many were deleted. */
-  pruneRuns(keep: number): number {
-    this.assertWritable();
-    return this.runLog.prune(keep);
   }
 
   /**

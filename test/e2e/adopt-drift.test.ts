@@ -97,6 +97,23 @@ describe("import", () => {
     expect(commandUsers()).toHaveLength(people.length);
     noDuplicateUsers();
   });
+
+  it("a saved plan applied to an empty snapshot looks users up before creating them too, instead of meeting 409s", async () => {
+    const people = assigned();
+    for (const p of people.slice(0, 10)) sandbox.command.seedUser({ userName: p.user.profile.login });
+    expect((await cli("plan", "--out", "reviewed.json")).code).toBe(0);
+    sandbox.command.resetLog();
+    const result = await json("sync", "--plan", "reviewed.json");
+    expect(result.code).toBe(0);
+    expect(result.body.warnings.join("\n")).toMatch(/`import` links them all at once and is the faster path/);
+    expect(result.body.warnings.join("\n")).toMatch(/linked 10 users that already existed in Command/);
+    // Each of the ten was found by its userName first: no create was sent only to be refused.
+    expect(sandbox.command.requests.filter((r) => r.method === "POST" && r.path === "/Users").map((r) => r.status)).toEqual(
+      Array(people.length - 10).fill(201),
+    );
+    expect(commandUsers()).toHaveLength(people.length);
+    noDuplicateUsers();
+  });
 });
 
 describe("drift", () => {

@@ -7,6 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
@@ -381,6 +382,17 @@ describe("check --max-age and --skip-remote", () => {
     const none = await checkJson(["--skip-remote", "--max-age", "2d"]);
     expect(none.code).toBe(1);
     expect(byId(none.body, "snapshot.maxAge").detail).toMatch(/^no successful sync recorded: there is no snapshot at .*state\.db yet$/);
+  });
+
+  it("--skip-remote never loads the Okta SDK: it passes with the SDK made impossible to load", async () => {
+    const preload = fileURLToPath(new URL("../support/without-okta-sdk.mjs", import.meta.url));
+    const { code, body, stderr } = await checkJson(["--skip-remote"], { env: { ...env, NODE_OPTIONS: `--import=${preload}` } });
+    expect(stderr).not.toMatch(/Okta SDK was loaded/);
+    expect(code).toBe(0);
+    expect(body.checks.map((c) => c.id)).toEqual(["config", "snapshot.db", "snapshot.runs"]);
+    // The same guard stops a check that does read Okta, so it really guards.
+    const remote = await check(["--json"], { env: { ...env, NODE_OPTIONS: `--import=${preload}` } });
+    expect(`${remote.stdout}${remote.stderr}`).toMatch(/Okta SDK was loaded/);
   });
 
   it("--skip-remote makes no request: with both URLs on a closed port it passes on config and snapshot alone", async () => {

@@ -14,7 +14,6 @@ import { type VerkadaEmulator, type RequestLogEntry, startVerkadaEmulator } from
 import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
 import { createScimClient, type ScimClient } from "../../src/scim/client.js";
-import { withLookups } from "../../src/scim/lookups.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
@@ -26,7 +25,7 @@ let dbPath: string;
 
 beforeEach(async () => {
   command = await startVerkadaEmulator({ token: TOKEN });
-  client = withLookups(createScimClient({ baseUrl: command.url, token: TOKEN, timeoutMs: 5000, requestsPerMinute: 0 }));
+  client = createScimClient({ baseUrl: command.url, token: TOKEN, timeoutMs: 5000, requestsPerMinute: 0 });
   dbPath = join(mkdtempSync(join(tmpdir(), "ocs-apply-requests-")), "state.db");
   store = openSnapshotStore(dbPath);
 });

@@ -12,7 +12,6 @@ import type { DesiredState } from "../../src/model.js";
 import { plan } from "../../src/plan/planner.js";
 import type { ScimLookups } from "../../src/apply/ports.js";
 import { createScimClient, type ScimClient } from "../../src/scim/client.js";
-import { withLookups } from "../../src/scim/lookups.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 import { desired, desiredGroup, desiredUser } from "../support/builders.js";
 
@@ -22,7 +21,7 @@ let store: SqliteSnapshotStore;
 
 beforeEach(async () => {
   command = await startVerkadaEmulator({ token: "t0ken-for-tests" });
-  client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 }));
+  client = createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 });
   store = openSnapshotStore(join(mkdtempSync(join(tmpdir(), "ocs-apply-")), "state.db"));
 });
 afterEach(async () => {
@@ -31,7 +30,10 @@ afterEach(async () => {
   await command.close();
 });
 
-async function apply(state: DesiredState, options: { membersPerRequest?: number; concurrency?: number; lookupGroupsBeforeCreate?: boolean } = {}) {
+async function apply(
+  state: DesiredState,
+  options: { membersPerRequest?: number; concurrency?: number; lookupBeforeCreate?: boolean; lookupGroupsBeforeCreate?: boolean } = {},
+) {
   const snapshot = store.load();
   const thePlan = plan(state, snapshot, { onRemove: "delete" });
   const runId = store.beginRun("test", new Date());
@@ -39,6 +41,7 @@ async function apply(state: DesiredState, options: { membersPerRequest?: number;
     runId,
     concurrency: options.concurrency ?? 4,
     membersPerRequest: options.membersPerRequest ?? 100,
+    ...(options.lookupBeforeCreate === undefined ? {} : { lookupBeforeCreate: options.lookupBeforeCreate }),
     ...(options.lookupGroupsBeforeCreate === undefined ? {} : { lookupGroupsBeforeCreate: options.lookupGroupsBeforeCreate }),
   });
   return { plan: thePlan, result, runId };
@@ -137,6 +140,27 @@ describe("applier", () => {
     expect(store.load().groups.map((g) => g.displayName)).toEqual(["Eng"]);
   });
 
+  it("a user and a group found by the lookup before their create to belong to another source fail without any POST, and say so", async () => {
+    const [ada] = users(1);
+    command.seedUser({ userName: ada!.userName, externalId: "0oaOtherIdP123" });
+    command.seedGroup({ displayName: "Ops", externalId: "something-else" });
+    const { result } = await apply(desired([ada!], [desiredGroup("00g2", "Ops")]), { lookupBeforeCreate: true, lookupGroupsBeforeCreate: true });
+    expect(result.failed).toEqual([
+      {
+        type: "createUser",
+        target: ada!.userName,
+        error: `${ada!.userName} is not created: it already exists in Command as ${ada!.userName}, linked to another source (externalId 0oaOtherIdP123); resolve it in Command, then rerun`,
+      },
+      {
+        type: "createGroup",
+        target: "Ops",
+        error: 'group Ops is not created: a group named "Ops" already exists in Command for another source (externalId something-else); rename one of them',
+      },
+    ]);
+    // Nothing was sent to be refused: the conflict was found by the lookups.
+    expect(command.requests.filter((r) => r.method === "POST")).toEqual([]);
+  });
+
   it("a user deleted in Command before its deactivation, and a group deleted before a membership change, are handled and converge", async () => {
     const people = users(3);
     await apply(desired(people, [desiredGroup("00g1", "Eng", [people[0]!.oktaId])]));
@@ -160,7 +184,7 @@ describe("applier", () => {
     await command.close();
     command = await startVerkadaEmulator({ token: "t0ken-for-tests", filters: false });
     await client.close();
-    client = withLookups(createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 }));
+    client = createScimClient({ baseUrl: command.url, token: "t0ken-for-tests", timeoutMs: 5000, requestsPerMinute: 0 });
     const existing = command.seedGroup({ displayName: "Eng", externalId: "00g1" });
     const { result } = await apply(desired([], [desiredGroup("00g1", "Engineering")]), { lookupGroupsBeforeCreate: true });
     expect(result.status).toBe("succeeded");

@@ -9,13 +9,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
-import {
-  type CheckResult,
-  describeServiceProviderConfig,
-  runChecks,
-} from "../../src/engine/check.js";
+import { checksFromConfig as runChecks } from "../../src/cli/compose.js";
+import type { CheckResult } from "../../src/engine/check.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { emptySummary } from "../../src/model.js";
+import { describeServiceProviderConfig } from "../../src/scim/probe.js";
 import { openSnapshotStore } from "../../src/store/index.js";
 
 let sandbox: Sandbox;

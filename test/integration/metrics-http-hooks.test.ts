@@ -9,7 +9,7 @@ import { type VerkadaEmulatorOptions, startVerkadaEmulator } from "../../src/emu
 import { type InjectedFault, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
 import { generateOrg } from "../../src/emulators/org-generator.js";
 import { RunMetrics } from "../../src/metrics/collector.js";
-import type { HttpResponseEvent } from "../../src/metrics/http-event.js";
+import type { HttpResponseEvent } from "../../src/http/http-event.js";
 import { pullFromOkta } from "../../src/okta/pull.js";
 import { createScimClient, type ScimClientOptions } from "../../src/scim/client.js";
 

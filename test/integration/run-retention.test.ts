@@ -3,15 +3,14 @@
  * end of each run prunes them.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunStatus } from "../../src/apply/ports.js";
 import { validateConfig } from "../../src/config/validate.js";
 import { pruneRunHistory, retentionCutoff } from "../../src/engine/retention.js";
 import { SyncError } from "../../src/errors.js";
-import { emptySummary, type Operation } from "../../src/model.js";
+import { emptySummary, type Operation, type RunRecord, type RunStatus } from "../../src/model.js";
 import { openSnapshotStore, type SqliteSnapshotStore } from "../../src/store/index.js";
 
 const HOUR = 3_600_000;
@@ -47,6 +46,11 @@ function runAt(ageMs: number, status: RunStatus, command = "sync"): string {
   return id;
 }
 
+/** A run by its full id, the way `runs show` finds it. */
+function runById(store: SqliteSnapshotStore, id: string): RunRecord | undefined {
+  return store.findRunsByPrefix(id, 2).find((run) => run.id === id);
+}
+
 function remaining(): string[] {
   return store.listRuns(1000).map((run) => run.id);
 }
@@ -67,7 +71,7 @@ describe("pruneRunHistory", () => {
     expect(pruneRunHistory(store, NINETY_DAYS, NOW)).toBe(old.length);
     expect(remaining()).toEqual([...recent].reverse());
     for (const id of old) {
-      expect(store.getRun(id)).toBeUndefined();
+      expect(runById(store, id)).toBeUndefined();
       expect(store.getRunOperations(id)).toEqual([]);
     }
     expect(operationRows()).toBe(recent.length * 2);
@@ -82,8 +86,8 @@ describe("pruneRunHistory", () => {
     const recentFailures = [runAt(2 * DAY, "failed"), runAt(DAY, "partial")];
     expect(pruneRunHistory(store, NINETY_DAYS, NOW)).toBe(2);
     expect(remaining()).toEqual([recentFailures[1], recentFailures[0], newestSuccess]);
-    expect(store.getRun(olderSuccess)).toBeUndefined();
-    expect(store.getRun(oldFailure)).toBeUndefined();
+    expect(runById(store, olderSuccess)).toBeUndefined();
+    expect(runById(store, oldFailure)).toBeUndefined();
     expect(store.getRunOperations(newestSuccess)).toHaveLength(2);
   });
 
@@ -100,9 +104,13 @@ describe("pruneRunHistory", () => {
   it("never deletes a running run; an interrupted one goes like any other", () => {
     const interrupted = runAt(100 * DAY, "running");
     // A later run found it dead.
-    expect(store.markInterruptedRuns(new Date(NOW.getTime() - 98 * DAY))).toBe(1);
+    const dead = { token: "t", pid: 999_999, host: hostname(), command: "sync", acquiredAt: NOW.toISOString(), renewedAt: NOW.toISOString() };
+    store.setMeta("run_lock", JSON.stringify(dead));
+    const lock = store.acquireRunLock("sync", { heartbeat: false, now: new Date(NOW.getTime() - 98 * DAY), isAlive: () => false });
+    expect(lock.interruptedRuns).toBe(1);
+    lock.release();
     const running = runAt(99 * DAY, "running");
-    expect(store.getRun(interrupted)?.status).toBe("interrupted");
+    expect(runById(store, interrupted)?.status).toBe("interrupted");
     expect(pruneRunHistory(store, NINETY_DAYS, NOW)).toBe(1);
     expect(remaining()).toEqual([running]);
     expect(store.getRunOperations(running)).toHaveLength(2);
@@ -114,7 +122,7 @@ describe("pruneRunHistory", () => {
     expect(retentionCutoff(NINETY_DAYS, NOW)).toEqual(new Date(NOW.getTime() - 90 * DAY));
     expect(pruneRunHistory(store, NINETY_DAYS, NOW)).toBe(1);
     expect(remaining()).toEqual([at]);
-    expect(store.getRun(before)).toBeUndefined();
+    expect(runById(store, before)).toBeUndefined();
   });
 
   it("keeps everything when retention is off (0 or forever)", () => {
@@ -134,7 +142,7 @@ describe("pruneRunHistory", () => {
     const keptSuccess = runAt(20 * HOUR, "succeeded");
     expect(pruneRunHistory(store, config, NOW)).toBe(2);
     expect(remaining()).toEqual([fresh, keptSuccess]);
-    expect(store.getRun(old)).toBeUndefined();
+    expect(runById(store, old)).toBeUndefined();
   });
 
   it("holds the log to the retention window on a job that runs every day for years", () => {

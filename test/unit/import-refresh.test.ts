@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RemoteGroup, RemoteUser } from "../../src/apply/ports.js";
+import type { RemoteGroup, RemoteUser } from "../../src/model.js";
 import { matchImport } from "../../src/plan/import-match.js";
 import { plan } from "../../src/plan/planner.js";
 import { refreshSnapshot } from "../../src/plan/refresh.js";

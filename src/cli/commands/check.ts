@@ -1,7 +1,8 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../config/load.js";
 import { parseMaxAge as readMaxAge } from "../../config/duration.js";
-import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed, runChecks } from "../../engine/check.js";
+import { allPassed, type CheckResult, type CheckSide, configFailed, configPassed } from "../../engine/check.js";
+import { checksFromConfig } from "../compose.js";
 import { type CommandContext, registerSecrets } from "../context.js";
 import type { Output } from "../output.js";
 
@@ -58,7 +59,7 @@ export function registerCheck(program: Command, run: (command: Command, action: 
 
         const checks = [
           configPassed(config, source, warnings),
-          ...(await runChecks(config, {
+          ...(await checksFromConfig(config, {
             skipRemote: flags.skipRemote === true,
             ...(flags.maxAge === undefined ? {} : { maxAgeMs: flags.maxAge }),
           })),

@@ -9,12 +9,13 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { validateConfig } from "../../config/validate.js";
 import { ConfigError } from "../../errors.js";
-import { runPlan, runSync, type SyncResult } from "../../engine/sync-run.js";
+import type { SyncResult } from "../../engine/sync-run.js";
 import { listAssignedUsers } from "../../emulators/org-assignments.js";
 import { addGroupMember } from "../../emulators/org-group-changes.js";
 import { unassignUser, updateProfile } from "../../emulators/org-user-changes.js";
 import { startSandbox } from "../../emulators/sandbox.js";
 import type { Plan } from "../../model.js";
+import { planFromConfig, syncFromConfig } from "../compose.js";
 import { type CommandContext, registerSecrets } from "../context.js";
 import { prepareServe, renderServe, untilStopped } from "../demo-serve.js";
 import { planJson, renderFailures, renderPlan, summaryTable } from "../render.js";
@@ -72,10 +73,10 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
 
     const cycle = async (label: string) => {
       say(out.style("bold", `== ${label}: plan ==`));
-      const { plan } = await runPlan(config, out.reporter());
+      const { plan } = await planFromConfig(config, out.reporter());
       say(renderPlan(out, plan));
       say(out.style("bold", `\n== ${label}: sync ==`));
-      const result = await runSync(config, { command: "demo", dryRun: false, force: false, maxDeactivations: undefined }, out.reporter());
+      const result = await syncFromConfig(config, { command: "demo", dryRun: false, force: false, maxDeactivations: undefined }, out.reporter());
       say(renderResult(out, result));
       rounds.push({ round: label, plan: planJson(plan), sync: resultJson(result) });
       say("");

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runImport } from "../../engine/import-run.js";
+import { importFromConfig } from "../compose.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { renderWarnings } from "../render.js";
 import type { Runner } from "./sync.js";
@@ -14,7 +14,7 @@ export function registerImport(program: Command, run: Runner): void {
 async function importAction(context: CommandContext): Promise<number> {
   const config = readConfig(context);
   const { out } = context;
-  const result = await runImport(config, out.reporter(), {
+  const result = await importFromConfig(config, out.reporter(), {
     onRunStarted: (runId) => {
       out.runId = runId;
     },

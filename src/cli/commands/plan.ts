@@ -1,9 +1,10 @@
 import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { SyncError } from "../../errors.js";
-import { planTarget, runPlan } from "../../engine/sync-run.js";
+import { planTarget } from "../../engine/sync-run.js";
 import { refusalJson } from "../../plan/guard.js";
 import { type SavedPlan, savePlan } from "../../plan/saved-plan.js";
+import { planFromConfig } from "../compose.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { planJson, renderDrift, renderPlan } from "../render.js";
 import { renderPlanMarkdown } from "../render-markdown.js";
@@ -29,7 +30,7 @@ export function registerPlan(program: Command, run: (command: Command, action: (
         if (flags.out !== undefined && flags.refresh) {
           throw new SyncError("config", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
         }
-        const { plan: computed, fingerprint, drift, refusals } = await runPlan(config, context.out.reporter(), { refresh: flags.refresh === true });
+        const { plan: computed, fingerprint, drift, refusals } = await planFromConfig(config, context.out.reporter(), { refresh: flags.refresh === true });
         if (flags.out !== undefined) writePlanFile(flags.out, savePlan(computed, fingerprint, planTarget(config), new Date()));
         // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.
         const plan = { ...computed, warnings: [...computed.warnings, ...refusals.map((r) => `sync would refuse this: ${r.message}`)] };

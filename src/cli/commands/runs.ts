@@ -8,7 +8,8 @@ import { loadStateConfig } from "../../config/load.js";
 import { formatDuration } from "../../duration.js";
 import type { Config } from "../../config/types.js";
 import { SyncError } from "../../errors.js";
-import { openSnapshotStore, type SqliteSnapshotStore } from "../../store/index.js";
+import type { SqliteSnapshotStore } from "../../store/index.js";
+import { openRunHistory } from "../compose.js";
 import type { CommandContext } from "../context.js";
 import { operationView, renderRun, renderRunList, runView } from "../render-runs.js";
 
@@ -70,7 +71,7 @@ function hasSnapshot(path: string): boolean {
 }
 
 function withStore<T>(path: string, fn: (store: SqliteSnapshotStore) => T): T {
-  const store = openSnapshotStore(path, { readonly: true });
+  const store = openRunHistory(path);
   try {
     return fn(store);
   } finally {

@@ -4,12 +4,13 @@ import { parseLimit as parseConfigLimit } from "../../config/schema.js";
 import type { Limit } from "../../config/types.js";
 import { errorMessage, SyncError } from "../../errors.js";
 import type { PullSummary } from "../../engine/pull-desired.js";
-import { runSync, type Selection, type SyncResult } from "../../engine/sync-run.js";
+import type { Selection, SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, operationTarget, type Plan, summarize } from "../../model.js";
 import { checkMetricsDirectory, publishMetrics, RunMetrics } from "../../metrics/index.js";
 import { type Refusal, refusalJson } from "../../plan/guard.js";
 import type { Drift } from "../../plan/refresh.js";
 import { parseSavedPlan } from "../../plan/saved-plan.js";
+import { syncFromConfig } from "../compose.js";
 import { type CommandContext, readConfig } from "../context.js";
 import { EXIT, reportError } from "../report-error.js";
 import { auditFields, driftJson, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
@@ -83,7 +84,7 @@ export async function syncAction(context: CommandContext, commandName: string, f
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
-    const result = await runSync(
+    const result = await syncFromConfig(
       config,
       {
         command: commandName,
