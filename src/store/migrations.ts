@@ -46,6 +46,8 @@ export function checkSchemaState(state: SchemaState, path: string): { empty: boo
 
 /** Apply every pending migration, each in its own write transaction. Returns how many ran. */
 export function migrate(db: Database.Database, path: string): number {
+  // Up to date: nothing to write, so no write lock to wait for while another run is writing.
+  if (Number(db.pragma("user_version", { simple: true })) === SCHEMA_VERSION) return 0;
   let applied = 0;
   for (const migration of MIGRATIONS) {
     // IMMEDIATE takes the write lock before reading the version, so two processes opening the

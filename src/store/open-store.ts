@@ -53,8 +53,13 @@ function openWritable(path: string, kind: FileKind, timeout: number): SqliteSnap
     db.pragma("foreign_keys = ON");
     // SQLite falls back to read-only without a word when it cannot write a file; taking the
     // write lock (and writing nothing) finds out now rather than at the run's first commit.
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
+    // Busy means another process is writing it: writable, and the run lock will say whose run.
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      db.exec("ROLLBACK");
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY") throw error;
+    }
     migrate(db, path);
     return new SqliteSnapshotStore(db, { path, readonly: false });
   } catch (error) {

@@ -117,21 +117,33 @@ export function acquireRunLock(
     renewedAt: now.toISOString(),
   };
 
-  const { previous, interruptedRuns } = db
-    .transaction(() => {
-      const stored = select.get(LOCK_KEY);
-      const current = parseHolder(stored);
-      if (current !== undefined && isHeld(current, now, options)) {
-        throw new SyncError(
-          "conflict",
-          `another run holds the lock on snapshot DB ${path}: ${current.command} (pid ${current.pid} on ${current.host}, since ${current.acquiredAt})`,
-          { hint: "wait for it to finish, then run again" },
-        );
-      }
-      write.run(LOCK_KEY, JSON.stringify(holder), now.toISOString());
-      return { previous: stored === undefined ? undefined : current, interruptedRuns: onAcquired(now) };
-    })
-    .immediate();
+  const heldBy = (current: LockHolder) =>
+    new SyncError(
+      "conflict",
+      `another run holds the lock on snapshot DB ${path}: ${current.command} (pid ${current.pid} on ${current.host}, since ${current.acquiredAt})`,
+      { hint: "wait for it to finish, then run again" },
+    );
+  let taken: { previous: LockHolder | undefined; interruptedRuns: number };
+  try {
+    taken = db
+      .transaction(() => {
+        const stored = select.get(LOCK_KEY);
+        const current = parseHolder(stored);
+        if (current !== undefined && isHeld(current, now, options)) throw heldBy(current);
+        write.run(LOCK_KEY, JSON.stringify(holder), now.toISOString());
+        return { previous: stored === undefined ? undefined : current, interruptedRuns: onAcquired(now) };
+      })
+      .immediate();
+  } catch (error) {
+    // A run stopped in the middle of a write (frozen, or just slow) keeps the DB busy for longer
+    // than the busy timeout; a read still works, and says whose run it is.
+    if ((error as { code?: unknown }).code === "SQLITE_BUSY") {
+      const current = parseHolder(select.get(LOCK_KEY));
+      if (current !== undefined && isHeld(current, now, options)) throw heldBy(current);
+    }
+    throw error;
+  }
+  const { previous, interruptedRuns } = taken;
   heldHere.add(holder.token);
 
   const ours = "json_valid(value) AND json_extract(value, '$.token') = ?";

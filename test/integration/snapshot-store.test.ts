@@ -11,7 +11,7 @@ let dir: string;
 let dbPath: string;
 const opened: SqliteSnapshotStore[] = [];
 
-function open(path = dbPath, options?: { readonly?: boolean }): SqliteSnapshotStore {
+function open(path = dbPath, options?: { readonly?: boolean; busyTimeoutMs?: number }): SqliteSnapshotStore {
   const store = openSnapshotStore(path, options);
   opened.push(store);
   return store;
@@ -514,6 +514,22 @@ describe("run lock", () => {
     expect(error.message).toContain(dbPath);
     lock.release();
     b.acquireRunLock("import", quiet).release();
+  });
+
+  it("names the run that holds it even while that run is stopped in the middle of a write", () => {
+    const a = open();
+    const lock = a.acquireRunLock("sync", quiet);
+    // The holder is frozen inside a write transaction: the DB stays busy past any timeout.
+    const writer = new Database(dbPath);
+    writer.prepare("BEGIN IMMEDIATE").run();
+    try {
+      const b = open(dbPath, { busyTimeoutMs: 50 });
+      expectSyncError(() => b.acquireRunLock("sync", quiet), "conflict", /another run holds the lock.*sync \(pid/);
+    } finally {
+      writer.prepare("ROLLBACK").run();
+      writer.close();
+    }
+    lock.release();
   });
 
   it("is released by close", () => {
