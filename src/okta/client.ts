@@ -1,16 +1,16 @@
 /**
- * The Okta SDK client, built so that only our configuration counts, with every failure turned
- * into a SyncError that never carries a secret.
+ * The connection to Okta: the SDK's HTTP layer over our own request executor, built so that only
+ * our configuration counts, with every failure turned into a SyncError that never carries a
+ * secret.
  *
- * The SDK's Client constructor always merges `~/.okta/okta.yaml`, `./okta.yaml` and `OKTA_CLIENT_*`
- * environment variables under the given config: a stray file could switch the auth mode, change
- * the user agent, or make the constructor throw on bad YAML. We build the client while its
- * ConfigLoader's `applyDefaults` applies only the built-in default, then check the result.
+ * The SDK's Client is not used: its constructor merges `~/.okta/okta.yaml`, `./okta.yaml` and
+ * `OKTA_CLIENT_*` environment variables under the given config (a stray file could switch the
+ * auth mode or the user agent), and loading it costs more than a second of start-up.
  */
 import { createPrivateKey } from "node:crypto";
 import { createRequire } from "node:module";
+import { platform, release } from "node:os";
 import "./sdk-env.js";
-import { Client } from "@okta/okta-sdk-nodejs";
 import type { OktaAuth } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
@@ -21,7 +21,7 @@ import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY, type RetryConfig } from "../http/retry-policy.js";
 import type { ResponseListener } from "../http/http-event.js";
-import { OktaDeadlineError } from "./bounded-response.js";
+import { type BufferedResponse, OktaDeadlineError } from "./bounded-response.js";
 import { dpopError } from "./dpop.js";
 import { OktaHttpFailure, OktaRedirectError, OktaRequestExecutor, OktaTransportError } from "./request-executor.js";
 import { OktaTokenError, ServiceAppAuth } from "./service-app-auth.js";
@@ -46,8 +46,21 @@ export interface OktaClientOptions extends ClockOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The SDK's HTTP layer (`src/http.js`): default headers, the request executor, the error filter
+ * (a non-2xx answer throws OktaApiError or HttpError). Only this part of the SDK is loaded: its
+ * `Client` builds every generated API and model on load, seconds of start-up for the few reads
+ * this tool makes, which go through `getJson` and `rawCollection` instead.
+ */
+export interface OktaHttp {
+  defaultHeaders: Record<string, string>;
+  agent?: unknown;
+  requestExecutor: unknown;
+  http(uri: string, request?: { method?: string; headers?: Record<string, string> }): Promise<BufferedResponse>;
+}
+
 export interface OktaConnection {
-  client: Client;
+  http: OktaHttp;
   /** The org URL without a trailing slash. */
   orgUrl: string;
   /** A service app's access token and DPoP key; undefined with an API token. */
@@ -61,46 +74,31 @@ export interface OktaConnection {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const USER_AGENT = "okta-command-sync";
 
-interface ConfigLoaderPrototype {
-  applyDefaults(this: ConfigLoaderPrototype): void;
-  apply(this: ConfigLoaderPrototype, config: unknown): void;
-}
-
-const requireFromHere = createRequire(import.meta.url);
-
-function sdkConfigLoader(): ConfigLoaderPrototype {
-  const loaded = requireFromHere("@okta/okta-sdk-nodejs/src/config-loader.js") as {
-    ConfigLoader?: { prototype?: Partial<ConfigLoaderPrototype> };
-  };
-  const proto = loaded.ConfigLoader?.prototype;
-  if (typeof proto?.applyDefaults !== "function" || typeof proto.apply !== "function") {
-    // Fail closed: without the hook the SDK would read the user's okta.yaml and OKTA_CLIENT_*.
-    throw new SyncError("internal", "unsupported @okta/okta-sdk-nodejs: its config loader cannot be isolated");
-  }
-  return proto as ConfigLoaderPrototype;
-}
-
-/** Runs `build` while the SDK's config loader ignores okta.yaml files and OKTA_CLIENT_* variables. */
-function withoutAmbientConfig<T>(build: () => T): T {
-  const proto = sdkConfigLoader();
-  const original = proto.applyDefaults;
-  proto.applyDefaults = function applyBuiltInDefaultsOnly(this: ConfigLoaderPrototype) {
-    this.apply({ client: { authorizationMode: "SSWS" } });
-  };
-  try {
-    return build();
-  } finally {
-    proto.applyDefaults = original;
-  }
-}
-
 /**
  * The SDK reads only HTTPS_PROXY (for http orgs too) and ignores NO_PROXY and HTTP_PROXY; its
  * agent replays a proxy's refusal as if Okta had answered. The org gets the same proxy as every
  * other request instead (see http/proxy.ts), through an agent that names the proxy when it fails.
  */
-function useEnvironmentProxy(client: Client, org: URL): void {
-  client.http.agent = nodeProxyAgent(org);
+const requireFromHere = createRequire(import.meta.url);
+
+function useEnvironmentProxy(http: OktaHttp, org: URL): void {
+  http.agent = nodeProxyAgent(org);
+}
+
+interface SdkHttpModule {
+  Http: new (config: { requestExecutor: unknown; cacheMiddleware: null }) => OktaHttp;
+}
+
+/** As the SDK's Client names itself, after this tool's name. */
+function sdkUserAgent(): string {
+  const { version } = requireFromHere("@okta/okta-sdk-nodejs/package.json") as { version: string };
+  return `${USER_AGENT} okta-sdk-nodejs/${version} node/${process.versions.node} ${platform()}/${release()}`;
+}
+
+/** GET of one resource of the org as plain JSON, through the executor (auth, pacing, retries, deadline). */
+export async function getJson(connection: OktaConnection, path: string): Promise<unknown> {
+  const response = await connection.http.http(`${connection.orgUrl}${path}`, { method: "get", headers: { Accept: "application/json" } });
+  return response.json();
 }
 
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
@@ -132,59 +130,31 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
     onResponse: options.onResponse,
     signal: options.signal,
   });
-  const config: ConstructorParameters<typeof Client>[0] & { userAgent: string } = {
-    orgUrl,
-    requestExecutor: executor,
-    // Single-resource responses would otherwise be cached in memory across the run.
-    cacheMiddleware: null,
-    userAgent: USER_AGENT,
-    ...(auth.mode === "token"
-      ? { authorizationMode: "SSWS", token: auth.token }
-      : {
-          authorizationMode: "PrivateKey",
-          clientId: auth.clientId,
-          scopes: auth.scopes,
-          privateKey: auth.privateKey,
-          ...(auth.keyId ? { keyId: auth.keyId } : {}),
-        }),
-  };
-
-  let client: Client;
-  try {
-    client = withoutAmbientConfig(() => new Client(config));
-  } catch (error) {
-    if (error instanceof SyncError) throw error;
-    const lines = redact(error instanceof Error ? error.message : String(error))
-      .split("\n")
-      .filter((line) => line && !line.startsWith("Found ") && !line.startsWith("See "));
-    throw new ConfigError(lines.map((line) => `okta: ${line}`));
-  }
-  const expectedMode = auth.mode === "token" ? "SSWS" : "PrivateKey";
-  if (client.baseUrl !== orgUrl || client.authorizationMode !== expectedMode) {
-    throw new SyncError("internal", "the Okta SDK did not take the given configuration");
-  }
-  if (auth.mode === "privateKey") {
-    // The SDK's own OAuth code is detached: the executor authenticates every request instead.
-    const sdk = client as unknown as { oauth?: unknown; http: { oauth?: unknown; defaultHeaders: Record<string, string> } };
-    sdk.oauth = undefined;
-    sdk.http.oauth = undefined;
+  const { Http } = requireFromHere("@okta/okta-sdk-nodejs/src/http.js") as SdkHttpModule;
+  // No cache: single-resource responses would otherwise be kept in memory across the run.
+  const http = new Http({ requestExecutor: executor, cacheMiddleware: null });
+  http.defaultHeaders["User-Agent"] = sdkUserAgent();
+  if (auth.mode === "token") {
+    http.defaultHeaders.Authorization = `SSWS ${auth.token}`;
+  } else {
+    // A service app's token is the executor's to get, bind and renew for every request.
     serviceApp = new ServiceAppAuth({
       orgUrl,
       clientId: auth.clientId,
       scopes: auth.scopes,
       privateKey: auth.privateKey,
       keyId: auth.keyId,
-      userAgent: sdk.http.defaultHeaders["User-Agent"] ?? USER_AGENT,
+      userAgent: http.defaultHeaders["User-Agent"],
       clock,
       // Token requests take the same proxy as the API calls.
-      send: (request) => executor.send({ ...request, agent: client.http.agent }),
+      send: (request) => executor.send({ ...request, agent: http.agent }),
     });
     executor.auth = serviceApp;
   }
-  useEnvironmentProxy(client, parsed);
+  useEnvironmentProxy(http, parsed);
 
   return {
-    client,
+    http,
     orgUrl,
     serviceApp,
     requestCount: () => executor.count,

@@ -4,7 +4,7 @@
  * members are read again only when its `lastMembershipUpdated` moved since the last pull.
  */
 import { ConfigError, ProtocolError } from "../errors.js";
-import type { OktaConnection } from "./client.js";
+import { getJson, type OktaConnection } from "./client.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
 import { oktaTime } from "./time.js";
 import type { OktaGroupView } from "./types.js";
@@ -55,7 +55,7 @@ export function searchString(value: string): string {
 export async function getGroupRef(connection: OktaConnection, groupId: string, entry?: string): Promise<GroupRef> {
   let group: unknown;
   try {
-    group = await connection.client.groupApi.getGroup({ groupId });
+    group = await getJson(connection, `/api/v1/groups/${encodeURIComponent(groupId)}`);
   } catch (error) {
     if (entry !== undefined && isNotFound(error)) {
       throw new ConfigError([`groups.push: Okta has no group with id ${entry}`], "check the id in the Okta admin console (Directory > Groups)");

@@ -1,8 +1,12 @@
 /** Paging through Okta collections, and bounded concurrency for reads. */
+import { createRequire } from "node:module";
 import "./sdk-env.js";
-import { Collection } from "@okta/okta-sdk-nodejs";
+import type { Collection } from "@okta/okta-sdk-nodejs";
 import { ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
+
+// The collection module alone: the package's index loads every generated API and model.
+const { Collection: SdkCollection } = createRequire(import.meta.url)("@okta/okta-sdk-nodejs/src/collection.js") as { Collection: typeof Collection };
 
 /**
  * A list endpoint read page by page as plain JSON, through the SDK's HTTP layer (so auth, the
@@ -16,7 +20,7 @@ export function rawCollection(connection: OktaConnection, path: string, query: R
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
     .join("&");
   const url = `${connection.orgUrl}${path}${params === "" ? "" : `?${params}`}`;
-  return new Collection(connection.client.http as unknown as ConstructorParameters<typeof Collection>[0], url);
+  return new SdkCollection(connection.http as unknown as ConstructorParameters<typeof Collection>[0], url);
 }
 
 /** What tells one listed item from another: Okta's id (users, groups, assignments) or uuid (log events). */

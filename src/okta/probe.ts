@@ -8,7 +8,8 @@ import { type CheckResult, Checklist, type Planned } from "../checklist.js";
 import type { OktaAuth } from "../config/types.js";
 import { errorMessage, NetworkError, SyncError } from "../errors.js";
 import { unreachableFix } from "../http/connect-fix.js";
-import { createOktaClient, type OktaConnection } from "./client.js";
+import { createOktaClient, getJson, type OktaConnection } from "./client.js";
+import { rawCollection } from "./pages.js";
 import { OKTA_UNREACHABLE_FIX, type OktaFailure, oktaFailure, scopeConsoleFix } from "./probe-failure.js";
 import { listAssignedGroups, resolvePushGroup } from "./pull.js";
 import { OktaTokenError } from "./request-executor.js";
@@ -160,7 +161,7 @@ class OktaProbe {
   async app(): Promise<boolean> {
     const { appId } = this.settings;
     try {
-      const app = (await this.connection.client.applicationApi.getApplication({ appId })) as { id?: unknown; label?: unknown; status?: unknown };
+      const app = (await getJson(this.connection, `/api/v1/apps/${encodeURIComponent(appId)}`)) as { id?: unknown; label?: unknown; status?: unknown };
       if (!this.oauth) this.reached();
       this.tokenShown(undefined);
       const label = typeof app.label === "string" ? app.label : "(no label)";
@@ -191,7 +192,7 @@ class OktaProbe {
       return;
     }
     try {
-      const collection = await this.connection.client.applicationApi.listApplicationUsers({ appId: this.settings.appId, limit: 1, expand: "user" });
+      const collection = rawCollection(this.connection, `/api/v1/apps/${encodeURIComponent(this.settings.appId)}/users`, { limit: 1, expand: "user" });
       const page = await collection.getNextPage();
       this.tokenShown(undefined);
       this.list.pass(

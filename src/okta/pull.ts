@@ -4,7 +4,7 @@
  * must never reach the planner.
  */
 import { ConfigError, ProtocolError } from "../errors.js";
-import { createOktaClient, type OktaClientOptions, type OktaConnection } from "./client.js";
+import { createOktaClient, getJson, type OktaClientOptions, type OktaConnection } from "./client.js";
 import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
 import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
@@ -142,7 +142,7 @@ async function pullIncremental(
   await forEachLimited([...log.userIds].sort(), concurrency, async (userId) => {
     let item: unknown;
     try {
-      item = await connection.client.applicationApi.getApplicationUser({ appId: options.appId, userId, expand: "user" });
+      item = await getJson(connection, `/api/v1/apps/${encodeURIComponent(options.appId)}/users/${encodeURIComponent(userId)}?expand=user`);
     } catch (error) {
       if (isNotFound(error)) {
         removed.push(userId);
@@ -253,7 +253,7 @@ export async function fillMissingUsers(
 ): Promise<OktaAppUserView[]> {
   const missing = views.filter((view) => view.user === undefined);
   await forEachLimited(missing, concurrency, async (view) => {
-    const fetched = userView(await connection.client.userApi.getUser({ userId: view.id }), projection);
+    const fetched = userView(await getJson(connection, `/api/v1/users/${encodeURIComponent(view.id)}`), projection);
     if (!fetched || fetched.id !== view.id) throw new ProtocolError(`Okta answered GET /api/v1/users/${view.id} with another or no user`);
     view.user = fetched;
   });

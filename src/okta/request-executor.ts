@@ -6,8 +6,9 @@
  * Redirects are never followed: node-fetch would send the credentials along to another port of
  * the same host, so a 3xx is an error that says where it pointed.
  */
+import { createRequire } from "node:module";
 import "./sdk-env.js";
-import { RequestExecutor } from "@okta/okta-sdk-nodejs";
+import type { RequestExecutor as SdkRequestExecutor } from "@okta/okta-sdk-nodejs";
 import type { Clock, WaitListener } from "../http/clock.js";
 import { OktaPacer } from "../http/pacer.js";
 import { serverWait } from "../http/rate-limit-headers.js";
@@ -19,7 +20,10 @@ import type { Authorization, ServiceAppAuth, TokenRequest } from "./service-app-
 
 export { OktaTokenError } from "./service-app-auth.js";
 
-export type SdkRequest = Parameters<RequestExecutor["fetch"]>[0];
+// The executor module alone: the package's index loads every generated API and model.
+const RequestExecutor = createRequire(import.meta.url)("@okta/okta-sdk-nodejs/src/request-executor.js") as typeof SdkRequestExecutor;
+
+export type SdkRequest = Parameters<SdkRequestExecutor["fetch"]>[0];
 
 /** Okta (or something in front of it) answered with a redirect; it is not followed. */
 export class OktaRedirectError extends Error {

@@ -7,7 +7,7 @@ import { createHash, createSign, generateKeyPairSync, type KeyObject, randomUUID
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OktaEmulator, startOktaEmulator } from "../../src/emulators/okta-emulator.js";
 import { generateOrg } from "../../src/emulators/org-generator.js";
-import { createOktaClient } from "../../src/okta/client.js";
+import { createOktaClient, getJson } from "../../src/okta/client.js";
 import { rawCollection, readPages } from "../../src/okta/pages.js";
 import { pullFromOkta } from "../../src/okta/pull.js";
 
@@ -78,7 +78,7 @@ describe("a service app that requires DPoP, through the tool's Okta client", () 
 
   it("an API call whose proof Okta refuses is not sent again, and its error blames the proof, not the key", async () => {
     const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
-    const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
+    const getApp = () => getJson(connection, `/api/v1/apps/${okta.org.app.id}`);
     await getApp();
     okta.inject = (ctx) =>
       ctx.pathname.startsWith("/api/v1/apps/")
@@ -98,7 +98,7 @@ describe("a service app that requires DPoP, through the tool's Okta client", () 
 
   it("a 401 to a token Okta no longer takes gets a new token and the request once more", async () => {
     const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
-    const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
+    const getApp = () => getJson(connection, `/api/v1/apps/${okta.org.app.id}`);
     await getApp();
     let refused = 0;
     okta.inject = (ctx) => (ctx.pathname.startsWith("/api/v1/apps/") && refused++ === 0 ? { status: 401 } : undefined);
@@ -113,7 +113,7 @@ describe("a service app that requires DPoP, through the tool's Okta client", () 
 
   it("renews the token a little before it expires, and again after an hour", async () => {
     const connection = createOktaClient({ orgUrl: okta.url, auth: auth(REQUIRED), now: () => clock });
-    const getApp = () => connection.client.applicationApi.getApplication({ appId: okta.org.app.id });
+    const getApp = () => getJson(connection, `/api/v1/apps/${okta.org.app.id}`);
     const tokenRequests = () => okta.requests.filter((r) => r.path === "/oauth2/v1/token" && r.status === 200).length;
     await getApp();
     const first = tokenRequests();
