@@ -142,6 +142,11 @@ function checkSnapshot(snapshot: CheckPorts["snapshot"], maxAgeMs: number | unde
   const when = (ms: number) => `${isoSeconds(ms)} (${at >= ms ? `${formatDuration(at - ms, { round: "nearest" })} ago` : "in the future: check the clock"})`;
 
   const store = snapshot.inspect();
+  const unwritable = store.kind === "unreadable" ? undefined : snapshot.writeProblem?.();
+  if (unwritable !== undefined) {
+    list.fail("snapshot.db", unwritable.message, unwritable.hint);
+    return list.results("the snapshot DB cannot be written");
+  }
   if (store.kind === "missing") {
     list.pass("snapshot.db", `no snapshot yet at ${path}; the first sync creates it`);
     list.pass("snapshot.runs", "no runs recorded yet");
