@@ -188,7 +188,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
 
     if (refusals.length > 0) return refuse();
 
-    if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
+    if (plan.operations.length > 0) reporter.step(`Applying ${count(plan.operations.length, "operation")} to Command`);
     let doneUnits = 0;
     const applyStarted = Date.now();
     const result = await applyPlan(plan, snapshot, client, store, {
@@ -202,7 +202,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         doneUnits = done;
         const seconds = (Date.now() - applyStarted) / 1000;
         const rate = seconds >= 1 ? `, ${Math.round((done / seconds) * 60)}/min` : "";
-        reporter.progress(`Applying to Command: ${done} of ${total} operations${rate}`);
+        reporter.progress(`Applying to Command: ${done} of ${count(total, "operation")}${rate}`);
       },
       onOutcome: (event) => {
         options.metrics?.onOutcome(event);

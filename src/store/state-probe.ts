@@ -25,7 +25,15 @@ function openForWriting(path: string): void {
 /** What stops a run from writing the snapshot DB at `path`, or undefined when nothing does. */
 export function stateWriteProblem(path: string): SyncError | undefined {
   if (path === ":memory:") return undefined;
-  if (lstatSync(path, { throwIfNoEntry: false }) !== undefined) {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    return notWritable(path, reason(error), dirname(path), error);
+  }
+  // A link or a directory is not a DB file: the snapshot check says so, in its own words.
+  if (stat !== undefined && !stat.isFile()) return undefined;
+  if (stat !== undefined) {
     try {
       openForWriting(path);
     } catch (error) {
@@ -41,14 +49,14 @@ export function stateWriteProblem(path: string): SyncError | undefined {
     }
   }
   let directory = dirname(path);
-  let stat = lstatSync(directory, { throwIfNoEntry: false });
-  while (stat === undefined && dirname(directory) !== directory) {
+  let found = lstatSync(directory, { throwIfNoEntry: false });
+  while (found === undefined && dirname(directory) !== directory) {
     directory = dirname(directory);
-    stat = lstatSync(directory, { throwIfNoEntry: false });
+    found = lstatSync(directory, { throwIfNoEntry: false });
   }
   const wanted = dirname(path);
   const where = directory === wanted ? `its directory ${directory}` : `${wanted} does not exist yet and its nearest existing parent ${directory}`;
-  if (stat !== undefined && !stat.isDirectory()) return notWritable(path, `${directory} is not a directory`, directory);
+  if (found !== undefined && !found.isDirectory()) return notWritable(path, `${directory} is not a directory`, directory);
   const probe = join(directory, `.${basename(path)}.${process.pid}.write-check`);
   try {
     closeSync(openSync(probe, "wx", 0o600));

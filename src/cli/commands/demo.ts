@@ -103,7 +103,7 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<CommandR
     const second = await cycle("Round 2 (after the changes)");
     const ok = [first, second].every((r) => r.kind === "applied" && r.status === "succeeded");
     say(
-      `Command now holds ${sandbox.command.users().length} users (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${sandbox.command.groups().length} groups.` +
+      `Command now holds ${count(sandbox.command.users().length, "user")} (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${count(sandbox.command.groups().length, "group")}.` +
         (flags.keep ? `\nSnapshot kept at ${config.state.path}` : ""),
     );
     if (!flags.serve) {
