@@ -86,6 +86,17 @@ describe("the run finished record", () => {
   });
 });
 
+describe("warnings with JSON logs", () => {
+  it("are warn records, as the report that would list them is not printed", async () => {
+    const elsewhere = workdir({ groups: { push: sandbox.groupNames }, state: { path: "./state.db" }, command: { domains: ["elsewhere.test"] } });
+    const result = await cli(["plan"], { cwd: elsewhere });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe("");
+    const warning = records(result.stderr).find((r) => r.level === "warn" && r.msg.includes("outside command.domains (elsewhere.test)"));
+    expect(warning).toBeDefined();
+  });
+});
+
 describe("--json on failure", () => {
   it("prints one line with the error's kind, message and hint, for every command, on a config error", async () => {
     for (const args of [["sync"], ["plan"], ["import"], ["backfill", "--group", sandbox.groupNames[0]!], ["check"]]) {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { count } from "../../plural.js";
 import { type CommandContext, type CommandResult, readConfig, type Runner } from "../context.js";
-import { renderWarnings } from "../render.js";
+import { logWarnings, renderWarnings } from "../render.js";
 
 export function registerImport(program: Command, run: Runner): void {
   program
@@ -53,5 +53,6 @@ async function importAction(context: CommandContext): Promise<CommandResult> {
   }
   lines.push(...renderWarnings(out, result.warnings.filter((w) => !w.startsWith("ambiguous "))), "", "Next: `plan` shows what differs between Okta and Command for the linked users.");
   out.print(lines.join("\n"));
+  logWarnings(out, result.warnings);
   return { status: "succeeded", summary };
 }

@@ -5,7 +5,7 @@ import { summarize } from "../../model.js";
 import { refusalJson } from "../../plan/guard.js";
 import type { SavedPlan } from "../../plan/saved-plan.js";
 import { readConfig, type Runner } from "../context.js";
-import { planJson, renderDrift, renderPlan } from "../render.js";
+import { logWarnings, planJson, renderDrift, renderPlan } from "../render.js";
 import { renderPlanMarkdown } from "../render-markdown.js";
 
 export interface PlanFlags {
@@ -38,6 +38,7 @@ export function registerPlan(program: Command, run: Runner): void {
           context.out.printJson({ ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
         } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
+        logWarnings(context.out, plan.warnings);
         const changes = flags.detailedExitcode === true && plan.operations.length > 0;
         return { status: changes ? "changes" : "succeeded", summary: summarize(plan.operations) };
       }, { reportAlways: flags.format === "markdown" }),

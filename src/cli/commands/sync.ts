@@ -10,7 +10,7 @@ import { type Refusal, refusalJson } from "../../plan/guard.js";
 import type { Drift } from "../../plan/refresh.js";
 import { type CommandContext, type CommandResult, readConfig, type Runner } from "../context.js";
 import { INTERRUPTED_EXIT } from "../exit.js";
-import { auditFields, driftJson, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
+import { auditFields, driftJson, logWarnings, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
 export interface SyncFlags {
   dryRun?: boolean;
@@ -159,6 +159,7 @@ function report(context: CommandContext, result: SyncResult): CommandResult {
           ...pullJson(result.pull),
         });
       } else out.print(`${[...renderDrift(out, result.drift), renderPlan(out, result.plan, "Dry run")].join("\n")}\n\nDry run: nothing was written.`);
+      logWarnings(out, result.plan.warnings);
       return { status: "succeeded", summary: summarize(result.plan.operations) };
     }
     case "refused":
@@ -185,6 +186,7 @@ function report(context: CommandContext, result: SyncResult): CommandResult {
         lines.push(...renderFailures(out, result.failed), ...renderWarnings(out, warnings));
         out.print(lines.join("\n"));
       }
+      logWarnings(out, warnings);
       return { status, summary: result.applied, ...(result.fatal === undefined ? {} : { error: result.fatal }) };
     }
   }
@@ -216,6 +218,7 @@ function reportRefused(
     const verdict = result.dryRun ? "Dry run: sync would refuse this plan; nothing was written." : "Refused: nothing was written.";
     out.print(["", out.style("red", verdict), ...reasons.map((reason) => `  ${reason}`)].join("\n"));
   }
+  logWarnings(out, result.plan.warnings);
   for (const reason of reasons) out.log("error", `safety limit: ${reason}`);
   return { status: "refused", summary: emptySummary() };
 }
