@@ -33,6 +33,8 @@ export interface CommandResult {
   error?: unknown;
 }
 
+export type LoadedConfigOf = LoadedConfig;
+
 export type Action = (context: CommandContext) => Promise<CommandResult>;
 export type Runner = (command: Command, action: Action, options?: { reportAlways?: boolean }) => Promise<void>;
 

@@ -16,9 +16,9 @@ import { registerImport } from "./commands/import.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerSync } from "./commands/sync.js";
-import { type CommandResult, createContext, type Runner } from "./context.js";
+import type { CommandResult, Runner } from "./context.js";
 import { exitCodeOfError, exitCodeOfStatus } from "./exit.js";
-import { type LogFormat, Output, type Streams } from "./output.js";
+import type { LogFormat, Output, Streams } from "./output.js";
 
 /** The commands that are runs: they end with a `run finished` record. */
 const RUNS: ReadonlySet<string> = new Set(["plan", "sync", "import", "backfill", "check"]);
@@ -73,6 +73,7 @@ export async function main(argv: readonly string[], streams: Streams, cwd = proc
   const started = performance.now();
   let exitCode = 0;
   const run: Runner = async (command, action, options = {}) => {
+    const { createContext } = await import("./context.js");
     const context = await createContext(command, streams, cwd, options.reportAlways === true);
     const { out } = context;
     let result: CommandResult;
@@ -120,6 +121,7 @@ export async function main(argv: readonly string[], streams: Streams, cwd = proc
     if (!(error instanceof CommanderError)) throw error;
     // --help and --version end here with exit code 0.
     if (error.exitCode === 0) return 0;
+    const { Output } = await import("./output.js");
     const out = new Output(optionsFromArgv(argv), streams);
     const words = argv.filter((arg) => !arg.startsWith("-"));
     const known = program.commands.find((c) => c.name() === words[0]);

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { parseMaxAge as readMaxAge } from "../../duration.js";
 import type { CheckResult, CheckSide } from "../../engine/check.js";
-import { type CommandContext, type CommandResult, loadFullConfig, registerSecrets, type Runner } from "../context.js";
+import type { CommandContext, CommandResult, LoadedConfigOf, Runner } from "../context.js";
 import type { Output } from "../output.js";
 import { count } from "../../plural.js";
 
@@ -43,8 +43,12 @@ export function registerCheck(program: Command, run: Runner): void {
 
 async function check(context: CommandContext, flags: CheckFlags): Promise<CommandResult> {
   const { out } = context;
-  const [{ allPassed, configFailed, configPassed }, { checksFromConfig }] = await Promise.all([import("../../engine/check.js"), import("../compose.js")]);
-  let loaded: Awaited<ReturnType<typeof loadFullConfig>>;
+  const [{ allPassed, configFailed, configPassed }, { checksFromConfig }, { loadFullConfig, registerSecrets }] = await Promise.all([
+    import("../../engine/check.js"),
+    import("../compose.js"),
+    import("../context.js"),
+  ]);
+  let loaded: LoadedConfigOf;
   try {
     loaded = await loadFullConfig(context);
   } catch (error) {

@@ -11,7 +11,7 @@ import { ConfigError } from "../../errors.js";
 import type { SyncResult } from "../../engine/sync-run.js";
 import type { Plan } from "../../model.js";
 import { count } from "../../plural.js";
-import { type CommandContext, type CommandResult, registerSecrets, type Runner } from "../context.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 import { planJson, renderFailures, renderPlan, summaryTable } from "../render.js";
 
 interface DemoFlags {
@@ -41,8 +41,9 @@ function bypassProxyForLoopback(): void {
 async function demo(context: CommandContext, flags: DemoFlags): Promise<CommandResult> {
   const users = Number(flags.users);
   if (!Number.isInteger(users) || users < 10 || users > 100_000) throw new ConfigError(["--users: must be a whole number from 10 to 100000"]);
-  const [{ validateConfig }, { listAssignedUsers }, { addGroupMember }, { unassignUser, updateProfile }, { startSandbox }, { planFromConfig, syncFromConfig }, { prepareServe, renderServe, untilStopped }] =
+  const [{ registerSecrets }, { validateConfig }, { listAssignedUsers }, { addGroupMember }, { unassignUser, updateProfile }, { startSandbox }, { planFromConfig, syncFromConfig }, { prepareServe, renderServe, untilStopped }] =
     await Promise.all([
+      import("../context.js"),
       import("../../config/validate.js"),
       import("../../emulators/org-assignments.js"),
       import("../../emulators/org-group-changes.js"),

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { count } from "../../plural.js";
-import { type CommandContext, type CommandResult, readConfig, type Runner } from "../context.js";
-import { logWarnings, renderWarnings } from "../render.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 
 export function registerImport(program: Command, run: Runner): void {
   program
@@ -11,8 +10,8 @@ export function registerImport(program: Command, run: Runner): void {
 }
 
 async function importAction(context: CommandContext): Promise<CommandResult> {
+  const [{ readConfig }, { importFromConfig }, { logWarnings, renderWarnings }] = await Promise.all([import("../context.js"), import("../compose.js"), import("../render.js")]);
   const config = await readConfig(context);
-  const { importFromConfig } = await import("../compose.js");
   const { out } = context;
   const result = await importFromConfig(config, out.reporter(), {
     onRunStarted: (runId) => {

@@ -1,12 +1,8 @@
 import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { SyncError } from "../../errors.js";
-import { summarize } from "../../model.js";
-import { refusalJson } from "../../plan/guard.js";
 import type { SavedPlan } from "../../plan/saved-plan.js";
-import { readConfig, type Runner } from "../context.js";
-import { logWarnings, planJson, renderDrift, renderPlan } from "../render.js";
-import { renderPlanMarkdown } from "../render-markdown.js";
+import type { Runner } from "../context.js";
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
@@ -28,8 +24,18 @@ export function registerPlan(program: Command, run: Runner): void {
         if (flags.out !== undefined && flags.refresh) {
           throw new SyncError("usage", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
         }
+        const [{ readConfig }, { planFromConfig }, { planTarget }, { savePlan }, { summarize }, { refusalJson }, { logWarnings, planJson, renderDrift, renderPlan }, { renderPlanMarkdown }] =
+          await Promise.all([
+            import("../context.js"),
+            import("../compose.js"),
+            import("../../engine/sync-run.js"),
+            import("../../plan/saved-plan.js"),
+            import("../../model.js"),
+            import("../../plan/guard.js"),
+            import("../render.js"),
+            import("../render-markdown.js"),
+          ]);
         const config = await readConfig(context);
-        const [{ planFromConfig }, { planTarget }, { savePlan }] = await Promise.all([import("../compose.js"), import("../../engine/sync-run.js"), import("../../plan/saved-plan.js")]);
         const { plan: computed, fingerprint, drift, refusals } = await planFromConfig(config, context.out.reporter(), { refresh: flags.refresh === true });
         if (flags.out !== undefined) writePlanFile(flags.out, savePlan(computed, fingerprint, planTarget(config), new Date()));
         // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.

@@ -9,7 +9,6 @@ import type { Config } from "../../config/types.js";
 import { SyncError } from "../../errors.js";
 import type { SqliteSnapshotStore } from "../../store/index.js";
 import type { CommandContext, CommandResult, Runner } from "../context.js";
-import { operationView, renderRun, renderRunList, runView } from "../render-runs.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100_000;
@@ -87,6 +86,7 @@ async function listRuns(context: CommandContext, limit: number): Promise<Command
     else out.print(`no runs yet (no snapshot at ${state.path})`);
     return { status: "succeeded" };
   }
+  const { renderRunList, runView } = await import("../render-runs.js");
   const { views, total } = await withStore(state.path, (store) => ({
     views: store.listRuns(limit).map((record) => runView(record, () => store.getRunOperations(record.id))),
     total: store.countRuns(),
@@ -107,6 +107,7 @@ async function showRun(context: CommandContext, id: string, flags: ShowFlags): P
       hint: "check state.path (or OCS_STATE, or --config)",
     });
   }
+  const { operationView, renderRun, runView } = await import("../render-runs.js");
   const { record, operations } = await withStore(state.path, (store) => {
     const found = findRun(store, wanted, state.path);
     return { record: found, operations: store.getRunOperations(found.id) };

@@ -8,7 +8,7 @@ import type { Selection, SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, operationTarget, type Plan, summarize } from "../../model.js";
 import { type Refusal, refusalJson } from "../../plan/guard.js";
 import type { Drift } from "../../plan/refresh.js";
-import { type CommandContext, type CommandResult, readConfig, type Runner } from "../context.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 import { INTERRUPTED_EXIT } from "../exit.js";
 import { auditFields, driftJson, logWarnings, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
@@ -68,13 +68,14 @@ export function registerSync(program: Command, run: Runner): void {
 
 /** Runs a sync (or a backfill) with graceful stops on SIGINT/SIGTERM, and reports it. */
 export async function syncAction(context: CommandContext, commandName: string, flags: SyncFlags, selection: Selection | undefined): Promise<CommandResult> {
-  const config = await readConfig(context);
-  // Loaded when a run starts: the engine, the adapters and the schemas of saved plans are heavy.
-  const [{ syncFromConfig }, { checkMetricsDirectory, publishMetrics, RunMetrics }, { parseSavedPlan }] = await Promise.all([
+  // Loaded when a run starts: the config schema, the engine, the adapters and saved plans' schema are heavy.
+  const [{ readConfig }, { syncFromConfig }, { checkMetricsDirectory, publishMetrics, RunMetrics }, { parseSavedPlan }] = await Promise.all([
+    import("../context.js"),
     import("../compose.js"),
     import("../../metrics/index.js"),
     import("../../plan/saved-plan.js"),
   ]);
+  const config = await readConfig(context);
   const saved = flags.plan === undefined ? undefined : parseSavedPlan(readPlanFile(flags.plan), flags.plan);
   if (flags.metricsFile !== undefined) await checkMetricsDirectory(flags.metricsFile);
   const metrics = flags.metricsFile !== undefined || flags.pushgateway !== undefined ? new RunMetrics() : undefined;
