@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
 import { unassignUser, updateProfile } from "../../src/emulators/org-user-changes.js";
@@ -213,5 +214,35 @@ describe("check and the state path", () => {
     const ok = await cli(["check", "--skip-remote", "--json"], { cwd: fine });
     expect(ok.code, ok.stdout).toBe(0);
     expect(readdirSync(join(fine, "state"))).toEqual(before);
+  });
+});
+
+describe("start-up", () => {
+  const preload = fileURLToPath(new URL("../support/without-modules.mjs", import.meta.url));
+  const blocking = (names: string[]) => cleanEnv({ NODE_OPTIONS: `--import=${preload}`, OCS_TEST_BLOCKED: names.join(","), OCS_STATE: join(dir, "none", "state.db") });
+  const heavy = ["@okta/okta-sdk-nodejs", "better-sqlite3", "undici", "ora", "pino", "libphonenumber-js"];
+
+  it("--version and --help load none of the SDK, SQLite, HTTP, spinner, logger or schema packages", async () => {
+    const env = blocking([...heavy, "zod", "yaml"]);
+    const version = await cli(["--version"], { env });
+    expect(version.stderr).toBe("");
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await cli(["--help"], { env });
+    expect(help.stderr).toBe("");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Commands:");
+  });
+
+  it("runs on an empty state reads the config without loading the SDK, SQLite or HTTP packages", async () => {
+    const result = await cli(["runs"], { env: blocking(heavy), cwd: workdir(undefined) });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("no runs yet");
+
+    // The same guard stops a command that does need them, so it really guards.
+    const sync = await cli(["sync"], { env: { ...env, NODE_OPTIONS: `--import=${preload}`, OCS_TEST_BLOCKED: "better-sqlite3" } });
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain("a blocked package was loaded: better-sqlite3");
   });
 });
