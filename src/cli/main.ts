@@ -123,12 +123,12 @@ export async function main(argv: readonly string[], streams: Streams, cwd = proc
     if (error.exitCode === 0) return 0;
     const { Output } = await import("./output.js");
     const out = new Output(optionsFromArgv(argv), streams);
-    const words = argv.filter((arg) => !arg.startsWith("-"));
-    const known = program.commands.find((c) => c.name() === words[0]);
-    const help = known === undefined ? `${PROGRAM} --help` : `${PROGRAM} ${known.name()} --help`;
-    const message = usage === undefined ? "a command is needed" : usageLine(usage);
-    reportFailure(out, new SyncError("usage", message, { hint: `see ${help}` }));
-    return exitCodeOfError(new SyncError("usage", message));
+    // The first word that names a command (a global option's value may come before it).
+    const named = argv.find((arg) => program.commands.some((c) => c.name() === arg));
+    const help = named === undefined ? `${PROGRAM} --help` : `${PROGRAM} ${named} --help`;
+    const failure = new SyncError("usage", usage === undefined ? "a command is needed" : usageLine(usage), { hint: `see ${help}` });
+    reportFailure(out, failure);
+    return exitCodeOfError(failure);
   }
   return exitCode;
 }
