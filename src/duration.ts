@@ -170,3 +170,16 @@ function join(parts: readonly (readonly [string, number])[]): string {
     .map(([symbol, n]) => `${n}${symbol}`)
     .join("");
 }
+
+/** `check --max-age`: a liveness bound, never off. */
+export const MAX_AGE: DurationRule = {
+  rule: "must be a duration such as 90s, 30m, 1h, 2d or 1h30m",
+  unit: { symbol: "m", name: "minutes" },
+};
+
+/** `--max-age`: milliseconds, or what is wrong. */
+export function parseMaxAge(value: string): { ms: number } | { problem: string } {
+  const parsed = parseDurationSetting(value, MAX_AGE);
+  if ("problem" in parsed) return parsed;
+  return parsed.ms === undefined ? { problem: MAX_AGE.rule } : { ms: parsed.ms };
+}

@@ -1,9 +1,13 @@
 /**
- * Errors are values with a kind. The CLI maps each kind to an exit code and one line for the
- * user; adapters translate their own failures into these before they reach the core.
+ * Errors are values with a kind. The CLI maps each kind to an exit code (src/cli/exit.ts) and one
+ * line for the user; adapters translate their own failures into these before they reach the core.
+ * A safety refusal is not an error: it is a result (status `refused`).
  */
 
-export type ErrorKind = "config" | "auth" | "network" | "remote" | "safety" | "conflict" | "internal";
+/** `usage`: the command line itself is wrong (an unknown flag or command, a bad flag value). */
+export type ErrorKind = "config" | "usage" | "auth" | "network" | "remote" | "conflict" | "internal";
+
+export const ERROR_KINDS: readonly ErrorKind[] = ["config", "usage", "auth", "network", "remote", "conflict", "internal"];
 
 export class SyncError extends Error {
   readonly kind: ErrorKind;

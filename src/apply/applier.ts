@@ -15,6 +15,7 @@
  * Nothing is taken as done unless Command confirmed it (the SCIM client checks every answer);
  * a resource counts as gone only when Command said so in SCIM (GoneError).
  */
+import { count } from "../plural.js";
 import pLimit from "p-limit";
 import { errorMessage, GoneError, RemoteError, SyncError } from "../errors.js";
 import {
@@ -513,7 +514,7 @@ class ApplyRun {
     if (this.failed.length > 0 || this.fatal !== undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
     if (this.options.signal?.aborted && this.fatal === undefined) status = this.succeededUnits > 0 ? "partial" : "failed";
     const adopted = this.creates.adopted;
-    const warnings = adopted > 0 ? [`linked ${adopted} users that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
+    const warnings = adopted > 0 ? [`linked ${count(adopted, "user")} that already existed in Command (matched by userName) instead of creating them`, ...this.warnings] : this.warnings;
     return { status, applied: this.applied, failed: this.failed, warnings, fatal: this.fatal };
   }
 }

@@ -18,6 +18,7 @@ import { probeCommand } from "../scim/probe.js";
 import { inspectSnapshot } from "../store/inspect.js";
 import { openSnapshotStore } from "../store/open-store.js";
 import type { SqliteSnapshotStore } from "../store/sqlite-store.js";
+import { stateWriteProblem } from "../store/state-probe.js";
 
 export interface RunWiring {
   /** `read`: a snapshot opened read-only (plan, dry runs); `write`: a run that records. */
@@ -112,7 +113,7 @@ export function checkPorts(config: Config): CheckPorts {
   return {
     okta: oktaSource(config, mappingOf(config), {}),
     command: { probe: (timeoutMs) => probeCommand({ scimUrl: config.command.scimUrl, token: config.command.token, requestsPerMinute: config.command.requestsPerMinute }, timeoutMs) },
-    snapshot: { path: config.state.path, inspect: () => inspectSnapshot(config.state.path) },
+    snapshot: { path: config.state.path, inspect: () => inspectSnapshot(config.state.path), writeProblem: () => stateWriteProblem(config.state.path) },
   };
 }
 

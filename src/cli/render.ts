@@ -88,6 +88,15 @@ export function renderWarnings(out: Output, warnings: readonly string[]): string
   return ["", out.style("yellow", `Warnings (${warnings.length}):`), ...warnings.map((w) => `  ! ${w}`)];
 }
 
+/**
+ * Warnings belong to the human report; when it is not printed (JSON logs, --quiet) and no --json
+ * result carries them, each becomes a warn record, so a log collector still sees them.
+ */
+export function logWarnings(out: Output, warnings: readonly string[]): void {
+  if (out.showsReport || out.options.json) return;
+  for (const warning of warnings) out.log("warn", warning);
+}
+
 export function renderFailures(out: Output, failed: readonly FailedOperation[]): string[] {
   if (failed.length === 0) return [];
   return ["", out.style("red", `Failed (${failed.length}):`), ...failed.map((f) => `  x ${f.type} ${f.target}: ${f.error}`)];

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { type DurationRule, parseDurationSetting } from "../duration.js";
 
+// `check --max-age` parses its flag without loading zod; its rule lives with the grammar.
+export { MAX_AGE, parseMaxAge } from "../duration.js";
+
 const HOUR_MS = 3_600_000;
 
 export const RETENTION_RULE = "must be a duration such as 90d, 36h, 2w or 1d12h, or forever (or 0) to keep every run";
@@ -35,12 +38,6 @@ export const REFRESH_EVERY: DurationRule = {
   unit: { symbol: "h", name: "hours" },
 };
 
-/** `check --max-age`: a liveness bound, never off. */
-export const MAX_AGE: DurationRule = {
-  rule: "must be a duration such as 90s, 30m, 1h, 2d or 1h30m",
-  unit: { symbol: "m", name: "minutes" },
-};
-
 /** A duration key: milliseconds, or undefined when turned off. */
 export function durationKey(rule: DurationRule) {
   return z.unknown().transform((value, ctx): number | undefined => {
@@ -51,11 +48,4 @@ export function durationKey(rule: DurationRule) {
     }
     return parsed.ms;
   });
-}
-
-/** `--max-age`: milliseconds, or what is wrong. */
-export function parseMaxAge(value: string): { ms: number } | { problem: string } {
-  const parsed = parseDurationSetting(value, MAX_AGE);
-  if ("problem" in parsed) return parsed;
-  return parsed.ms === undefined ? { problem: MAX_AGE.rule } : { ms: parsed.ms };
 }

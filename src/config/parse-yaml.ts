@@ -4,7 +4,12 @@
  * Hostile documents are problems like any other, never a crash: aliases that expand without
  * bound ("billion laughs") and nesting deep enough to exhaust the stack.
  */
-import { CST, LineCounter, Parser, parseDocument, Scalar, visit } from "yaml";
+import { createRequire } from "node:module";
+import type { CST, LineCounter, Scalar } from "yaml";
+
+// Loaded when a file is read: a run configured by the environment alone never pays for it.
+const require = createRequire(import.meta.url);
+const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml");
 
 export type YamlResult = { ok: true; value: unknown; warnings: string[] } | { ok: false; problems: string[] };
 
@@ -14,6 +19,7 @@ export const MAX_YAML_DEPTH = 64;
 const MAX_ALIAS_COUNT = 100;
 
 export function parseConfigYaml(text: string, fileName: string): YamlResult {
+  const { LineCounter, parseDocument, Scalar, visit } = yaml();
   const lines = new LineCounter();
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
@@ -61,6 +67,7 @@ export function parseConfigYaml(text: string, fileName: string): YamlResult {
  */
 function firstTooDeep(text: string, lines: LineCounter): number | undefined {
   const pending: Array<{ token: CST.Token | null | undefined; depth: number }> = [];
+  const { CST, Parser } = yaml();
   for (const token of new Parser(lines.addNewLine).parse(text)) pending.push({ token, depth: 0 });
   let found: number | undefined;
   while (pending.length > 0) {

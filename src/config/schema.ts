@@ -5,13 +5,23 @@
  * validate.ts so that every problem is reported even when shapes are wrong.
  */
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
-import { type CountryCode, isSupportedCountry } from "libphonenumber-js";
+import { createRequire } from "node:module";
+import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import { CORE_USER_SCHEMA } from "../model.js";
 import { isNamespace, isOktaExpression, isScimPath, NAMESPACE_RULE, OKTA_EXPRESSION_RULE, SCIM_PATH_RULE } from "./attributes.js";
 import { durationKey, FULL_EVERY, REFRESH_EVERY, RETENTION } from "./duration.js";
+import { parseLimit } from "./limit.js";
 import { suggestValue } from "./suggest.js";
 import type { Limit } from "./types.js";
+
+export { parseLimit };
+
+// The phone metadata is large: loaded only when a config names a phone region.
+const require = createRequire(import.meta.url);
+function isSupportedCountry(code: string): boolean {
+  return (require("libphonenumber-js") as typeof import("libphonenumber-js")).isSupportedCountry(code);
+}
 import { checkBaseUrl, HTTPS_RULE } from "./urls.js";
 
 export const REGION_SCIM_URLS = {
@@ -33,18 +43,6 @@ export const NO_ECHO_PATHS: ReadonlySet<string> = new Set([...SECRET_PATHS, "okt
 
 export const DEACTIVATIONS_RULE = "must be a count (e.g. 25) or a percent (e.g. 10%)";
 export const LIMIT_RULE = `${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`;
-
-/** `25` -> at most 25 (users, groups, memberships); `10%` -> at most 10% of what the snapshot holds. */
-export function parseLimit(value: unknown): Limit | undefined {
-  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? { kind: "count", value } : undefined;
-  if (typeof value !== "string") return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return { kind: "count", value: Number(text) };
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
-  if (percent === null) return undefined;
-  const amount = Number(percent[1]);
-  return amount <= 100 ? { kind: "percent", value: amount } : undefined;
-}
 
 /**
  * `0.5`, `"0.5"` or `"50%"` -> 0.5. YAML keeps numbers such as `0.50` as text (see load.ts), so

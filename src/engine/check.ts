@@ -141,6 +141,12 @@ function checkSnapshot(snapshot: CheckPorts["snapshot"], maxAgeMs: number | unde
   const at = now();
   const when = (ms: number) => `${isoSeconds(ms)} (${at >= ms ? `${formatDuration(at - ms, { round: "nearest" })} ago` : "in the future: check the clock"})`;
 
+  // Tried first: a path that cannot be written (a file where a directory belongs) cannot be read either.
+  const unwritable = snapshot.writeProblem?.();
+  if (unwritable !== undefined) {
+    list.fail("snapshot.db", unwritable.message, unwritable.hint);
+    return list.results("the snapshot DB cannot be written");
+  }
   const store = snapshot.inspect();
   if (store.kind === "missing") {
     list.pass("snapshot.db", `no snapshot yet at ${path}; the first sync creates it`);

@@ -1,4 +1,5 @@
 /** Reading everything Command holds, and writing a refreshed view into the snapshot. */
+import { count } from "../plural.js";
 import type { SnapshotStore } from "../apply/ports.js";
 import type { RemoteGroup, RemoteUser, Snapshot } from "../model.js";
 import type { CommandClient } from "./ports.js";
@@ -16,11 +17,11 @@ export async function readCommand(client: Pick<CommandClient, "listUsers" | "lis
     const users: RemoteUser[] = [];
     for await (const user of client.listUsers({ pageSize: COMMAND_PAGE_SIZE })) {
       users.push(user);
-      if (users.length % COMMAND_PAGE_SIZE === 0) reporter.progress(`Reading from Command: ${users.length} users`);
+      if (users.length % COMMAND_PAGE_SIZE === 0) reporter.progress(`Reading from Command: ${count(users.length, "user")}`);
     }
     const groups: RemoteGroup[] = [];
     for await (const group of client.listGroups({ pageSize: COMMAND_PAGE_SIZE })) groups.push(group);
-    reporter.stepDone(`Read ${users.length} users and ${groups.length} groups from Command`);
+    reporter.stepDone(`Read ${count(users.length, "user")} and ${count(groups.length, "group")} from Command`);
     return { users, groups };
   } catch (error) {
     reporter.stepFailed("Reading from Command failed; nothing was planned or written");

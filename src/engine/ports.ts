@@ -3,6 +3,7 @@
  * interfaces. The adapters (src/okta, src/scim, src/store) fit them by shape and are built in one
  * place, the composition root (src/cli/compose.ts); nothing in src/engine builds one.
  */
+import type { SyncError } from "../errors.js";
 import type { RunLog, ScimLookups, ScimTarget, SnapshotStore } from "../apply/ports.js";
 import type { CheckResult } from "../checklist.js";
 import type { RemoteGroup, RemoteUser } from "../model.js";
@@ -50,5 +51,10 @@ export interface RunPorts {
 export interface CheckPorts {
   okta: Pick<OktaSource, "probe" | "pullDesired">;
   command: { probe(timeoutMs: number): Promise<CheckResult[]> };
-  snapshot: { path: string; inspect(): SnapshotInspection };
+  snapshot: {
+    path: string;
+    inspect(): SnapshotInspection;
+    /** What would stop a run from writing the snapshot DB (tried without changing it), or undefined. */
+    writeProblem?(): SyncError | undefined;
+  };
 }

@@ -3,6 +3,7 @@
  * closing line for the user. Whether the pull may start from the Okta cache is the source's call
  * (src/okta/pull-cache.ts).
  */
+import { count } from "../plural.js";
 import type { OktaSource, Pulled, PullRequest } from "./ports.js";
 import type { Reporter } from "./reporter.js";
 
@@ -20,15 +21,15 @@ export async function pullDesiredState(okta: Pick<OktaSource, "pullDesired">, re
         if (event.kind === "appUsers") users = event.read;
         else if (event.kind === "groups") groups = event.read;
         else members = event.read;
-        reporter.progress(`Reading from Okta: ${users} assigned users, ${groups} groups, ${members} memberships`);
+        reporter.progress(`Reading from Okta: ${count(users, "assigned user")}, ${count(groups, "group")}, ${count(members, "membership")}`);
       },
     });
     const { summary } = pulled;
     const how =
       summary.mode === "incremental"
-        ? `incremental: ${summary.events} new System Log events, ${summary.usersReread} users re-read, ${summary.usersRemoved} no longer assigned; `
+        ? `incremental: ${count(summary.events ?? 0, "new System Log event")}, ${count(summary.usersReread ?? 0, "user")} re-read, ${summary.usersRemoved} no longer assigned; `
         : "";
-    reporter.stepDone(`Read ${pulled.appUsersRead} assigned users and ${pulled.groups.length} groups from Okta (${how}${summary.requests} requests)`);
+    reporter.stepDone(`Read ${count(pulled.appUsersRead, "assigned user")} and ${count(pulled.groups.length, "group")} from Okta (${how}${count(summary.requests, "request")})`);
     if (request.incremental === true && summary.fallback !== undefined) {
       reporter.info(`read everything from Okta: ${summary.fallback}`, { fallback: summary.fallback });
     }

@@ -2,6 +2,7 @@
  * Run-log retention: runs older than `state.retention` go at the end of each run, so the
  * snapshot DB does not grow without bound on a job that runs every few minutes for years.
  */
+import { count } from "../plural.js";
 import type { Config } from "../config/types.js";
 import { errorMessage } from "../errors.js";
 import type { RunHistoryStore } from "./ports.js";
@@ -29,7 +30,7 @@ export function pruneRunHistory(store: RunHistoryStore, config: { state: Pick<Co
 export function pruneHistory(store: RunHistoryStore, config: { state: Pick<Config["state"], "retentionMs"> }, reporter: Reporter): void {
   try {
     const deleted = pruneRunHistory(store, config, new Date());
-    if (deleted > 0) reporter.debug(`deleted ${deleted} runs older than state.retention from the run log`);
+    if (deleted > 0) reporter.debug(`deleted ${count(deleted, "run")} older than state.retention from the run log`);
   } catch (error) {
     reporter.warn(`could not prune the run log: ${errorMessage(error)}`);
   }

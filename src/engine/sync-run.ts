@@ -4,6 +4,7 @@
  */
 import { applyPlan, type FailedOperation } from "../apply/applier.js";
 import type { Config } from "../config/types.js";
+import { count } from "../plural.js";
 import { errorMessage, type SyncError } from "../errors.js";
 import { emptySummary, type Operation, type OperationOutcome, type Plan, type RunStatus, type Snapshot, type Summary } from "../model.js";
 import { lastSuccessAt, type RunMetrics, scopeOf } from "../metrics/index.js";
@@ -187,7 +188,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
 
     if (refusals.length > 0) return refuse();
 
-    if (plan.operations.length > 0) reporter.step(`Applying ${plan.operations.length} operations to Command`);
+    if (plan.operations.length > 0) reporter.step(`Applying ${count(plan.operations.length, "operation")} to Command`);
     let doneUnits = 0;
     const applyStarted = Date.now();
     const result = await applyPlan(plan, snapshot, client, store, {
@@ -201,7 +202,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         doneUnits = done;
         const seconds = (Date.now() - applyStarted) / 1000;
         const rate = seconds >= 1 ? `, ${Math.round((done / seconds) * 60)}/min` : "";
-        reporter.progress(`Applying to Command: ${done} of ${total} operations${rate}`);
+        reporter.progress(`Applying to Command: ${done} of ${count(total, "operation")}${rate}`);
       },
       onOutcome: (event) => {
         options.metrics?.onOutcome(event);
@@ -212,8 +213,8 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     const status = interrupted ? "interrupted" : result.status;
     const warnings = [...plan.warnings, ...result.warnings];
     if (plan.operations.length > 0) {
-      if (status === "succeeded") reporter.stepDone(`Applied ${doneUnits} operations to Command`);
-      else reporter.stepFailed(`Applied with problems: ${result.failed.length} operations failed`);
+      if (status === "succeeded") reporter.stepDone(`Applied ${count(doneUnits, "operation")} to Command`);
+      else reporter.stepFailed(`Applied with problems: ${count(result.failed.length, "operation")} failed`);
     }
     finish(status, result.applied, result.failed.length, [...warnings, ...(result.fatal ? [result.fatal.message] : [])]);
     return { kind: "applied", runId, pull: pullSummary, plan, drift, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };

@@ -11,6 +11,7 @@ import type { WaitListener } from "../http/clock.js";
 import type { ResponseListener } from "../http/http-event.js";
 import type { RetryConfig } from "../http/retry-policy.js";
 import type { CheckResult } from "../checklist.js";
+import { ConfigError, SyncError } from "../errors.js";
 import type { DesiredState, OktaGroupView } from "../model.js";
 import { buildDesiredState } from "./desired-state.js";
 import type { CompiledMapping, MappingOptions } from "./mapping.js";
@@ -102,6 +103,22 @@ export function cpuSecondsSince(before: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
+function rethrow(error: unknown): never {
+  throw error;
+}
+
+const PUSH_PREFIX = "groups.push: ";
+
+/** Groups named with `backfill --group` are not `groups.push` entries: the error names the flag. */
+function asGroupFlagError(error: unknown): never {
+  if (error instanceof ConfigError && error.problems.length > 0 && error.problems.every((p) => p.startsWith(PUSH_PREFIX))) {
+    const problems = error.problems.map((p) => p.slice(PUSH_PREFIX.length));
+    const hint = error.hint?.startsWith("did you mean") ? error.hint : "give the group's name exactly as Okta shows it (Directory > Groups), case included, or its id (00g...)";
+    throw new SyncError("usage", `--group: ${problems.join("; ")}`, { hint, cause: error });
+  }
+  throw error;
+}
+
 export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceDeps = {}): OktaSource {
   const cacheSettings: CacheSettings = {
     orgUrl: settings.orgUrl,
@@ -144,7 +161,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           ...(deps.signal === undefined ? {} : { signal: deps.signal }),
           ...(deps.onResponse === undefined ? {} : { onResponse: deps.onResponse }),
         },
-      );
+      ).catch(request.groups === undefined ? rethrow : asGroupFlagError);
       const cpuBefore = process.cpuUsage();
       const desired = buildDesiredState(pull, {
         attributes: settings.attributes,

@@ -3,6 +3,7 @@
  * written, because a bad Okta read or a wrong config can otherwise deactivate half the company.
  * `sync`, `sync --dry-run` and `plan` all ask the same questions here and get the same answers.
  */
+import { count } from "../plural.js";
 import type { DesiredState, Limit, Plan, Snapshot } from "../model.js";
 
 export type SafetyRule = "maxDeactivations" | "maxGroupDeletes" | "maxMemberRemovals";
@@ -68,13 +69,13 @@ export function checkSafety(plan: Plan, snapshot: Snapshot, limits: SafetyLimits
     if (planned[rule] <= max) continue;
     const noun = NOUNS[rule];
     const setting = limit.kind === "percent" ? `${limit.value}% of ${bases[rule]} ${noun.base} = ${max}` : `${max}`;
-    const count = rule === "maxDeactivations" ? `${planned[rule]} users` : rule === "maxGroupDeletes" ? `${planned[rule]} groups` : `${planned[rule]} memberships`;
+    const what = count(planned[rule], rule === "maxDeactivations" ? "user" : rule === "maxGroupDeletes" ? "group" : "membership");
     const override = rule === "maxDeactivations" ? `--max-deactivations ${planned[rule]} or --force` : "--force";
     refusals.push({
       limit: rule,
       allowed: max,
       planned: planned[rule],
-      message: `the plan ${noun.verb} ${count}, over safety.${rule} (${setting}) by ${planned[rule] - max}; review the plan, then rerun with ${override}`,
+      message: `the plan ${noun.verb} ${what}, over safety.${rule} (${setting}) by ${planned[rule] - max}; review the plan, then rerun with ${override}`,
     });
   }
   return refusals;

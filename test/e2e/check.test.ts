@@ -169,7 +169,8 @@ describe("check against the emulators", () => {
     expect(sandbox.okta.requests.slice(oktaBefore).every((r) => r.method === "GET" && r.status === 200)).toBe(true);
     expect(existsSync(join(dir, "state.db"))).toBe(false);
 
-    const text = await check([], { dir });
+    // The table is the report of pretty logs (JSON logs carry the counts in their last record).
+    const text = await check(["--log-format", "pretty"], { dir });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^Configuration\n/);
     expect(text.stdout).toMatch(/\n {2}push group "[^"]+" +pass {2}/);
@@ -197,7 +198,7 @@ describe("check against the emulators", () => {
     expect(byId(body, "snapshot.db").status).toBe("pass");
     expect(`${stdout}${stderr}`).not.toContain(wrong);
 
-    const text = await check([], { env: runEnv });
+    const text = await check(["--log-format", "pretty"], { env: runEnv });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/SCIM token accepted +FAIL {2}Command answered 401[^\n]*\n +fix: Command refused the SCIM token/);
     expect(text.stdout).toMatch(/\n1 of \d+ checks failed, 1 skipped\.$/m);
@@ -367,7 +368,7 @@ describe("check --max-age and --skip-remote", () => {
     expect(fresh.code).toBe(0);
     expect(byId(fresh.body, "snapshot.maxAge")).toMatchObject({ status: "pass", name: "last successful sync within 3h30m" });
 
-    const text = await check(["--skip-remote", "--max-age", "90m"], { dir });
+    const text = await check(["--skip-remote", "--max-age", "90m", "--log-format", "pretty"], { dir });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/last successful sync within 1h30m +FAIL/);
   });
@@ -441,7 +442,12 @@ describe("check --max-age and --skip-remote", () => {
     const broken = cleanEnv(rest);
     const { code, body, stderr } = await checkJson([], { env: broken });
     expect(code).toBe(1);
-    expect(body).toEqual({ ok: false, checks: [expect.objectContaining({ id: "config", side: "config", status: "fail" })] });
+    expect(body).toEqual({
+      status: "failed",
+      error: { kind: "config", message: expect.stringContaining("command.token"), hint: expect.stringContaining("config.example.yaml") },
+      ok: false,
+      checks: [expect.objectContaining({ id: "config", side: "config", status: "fail" })],
+    });
     expect(body.checks[0]!.detail).toContain("command.token");
     expect(body.checks[0]!.fix).toContain("config.example.yaml");
     expect(stderr).toContain("invalid configuration");

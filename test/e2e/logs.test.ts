@@ -48,12 +48,15 @@ describe("logs", () => {
     expect(result.stderr).not.toContain(sandbox.commandToken);
   });
 
-  it("logs are json by default when stderr is not a terminal, and --quiet leaves only errors", async () => {
+  it("logs are json by default when stderr is not a terminal, and a successful --quiet run prints nothing at all", async () => {
     const normal = await runCli(["plan"], { env, cwd: dir });
     expect(JSON.parse(normal.stderr.trim().split("\n")[0]!)).toHaveProperty("msg");
     const quiet = await runCli(["plan", "--quiet"], { env, cwd: dir });
+    expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe("");
-    expect(quiet.stdout).toContain("No changes");
+    expect(quiet.stdout).toBe("");
+    const pretty = await runCli(["plan", "--log-format", "pretty"], { env, cwd: dir });
+    expect(pretty.stdout).toContain("No changes");
   });
 
   it("sync --metrics-file writes Prometheus metrics of the run, and --pushgateway pushes them", async () => {

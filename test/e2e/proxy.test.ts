@@ -155,7 +155,7 @@ describe("behind an egress proxy", () => {
     expect(checkNamed(body, "okta.proxy").detail).toContain(shown);
     expect(checkNamed(body, "command.proxy").detail).toContain(shown);
     expect(`${check.stdout}${check.stderr}`).not.toContain(PROXY_PASSWORD);
-    const text = await runCli(["check"], { env: withCa, cwd: dir });
+    const text = await runCli(["check", "--log-format", "pretty"], { env: withCa, cwd: dir });
     expect(text.stdout).toContain(`requests to okta.test go through the proxy at http://127.0.0.1:${proxy.port} (HTTPS_PROXY)`);
     expect(text.stdout).not.toContain(PROXY_PASSWORD);
 
@@ -182,7 +182,7 @@ describe("behind an egress proxy", () => {
     }
     const sync = await runCli(["sync", "--json"], { env: env({}), cwd: dir });
     expect(sync.code).toBe(1);
-    expect(JSON.parse(sync.stdout).error).toMatch(/certificate/i);
+    expect(JSON.parse(sync.stdout).error.message).toMatch(/certificate/i);
     expect(sandbox.command.users()).toHaveLength(0);
   });
 
@@ -207,7 +207,7 @@ describe("behind an egress proxy", () => {
 
     const sync = await runCli(["sync", "--json"], { env: withCa, cwd: dir });
     expect(sync.code).toBe(1);
-    expect(JSON.parse(sync.stdout).error).toContain(`${who} answered 502 to CONNECT okta.test:443`);
+    expect(JSON.parse(sync.stdout).error.message).toContain(`${who} answered 502 to CONNECT okta.test:443`);
 
     proxy.failWith(undefined);
     const wrongPassword = env({ NODE_EXTRA_CA_CERTS: ca.caFile, HTTPS_PROXY: withCredentials(proxy, "not-the-Password-42") });

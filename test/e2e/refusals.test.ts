@@ -138,7 +138,7 @@ describe("refusals", () => {
       expect(planned.body.changes).toBe(true);
       expect(planned.body.refusals).toEqual([expected]);
       expect((await cli("plan", "--detailed-exitcode")).code).toBe(2);
-      const text = await cli("plan");
+      const text = await cli("plan", "--log-format", "pretty");
       expect(text.stdout).toMatch(/sync would refuse this: the plan deactivates 6 users/);
 
       // --max-deactivations lifts the limit for the dry run as it does for sync.

@@ -211,10 +211,13 @@ describe("runs show", () => {
     expect(JSON.parse(result.stdout).run.id).toBe(cleanRunId);
   });
 
-  it("exits 1 with a clear error for an unknown or ambiguous id, and nothing on stdout", async () => {
+  it("exits 1 with a clear error for an unknown or ambiguous id, and only the failure document on stdout", async () => {
     const unknown = await cli("runs", "show", "r-19990101", "--json");
     expect(unknown.code).toBe(1);
-    expect(unknown.stdout).toBe("");
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      status: "failed",
+      error: { kind: "config", message: `no run matches r-19990101 in ${db()}`, hint: "`okta-command-sync runs` lists the run ids" },
+    });
     expect(unknown.stderr).toContain(`error: no run matches r-19990101 in ${db()}`);
     expect(unknown.stderr).toContain("`okta-command-sync runs` lists the run ids");
 

@@ -87,7 +87,7 @@ describe("plan and sync against the emulators", () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).summary.createUser).toBe(0);
     expect(sandbox.command.writeCount()).toBe(0);
-    const detailed = await plan("--detailed-exitcode");
+    const detailed = await plan("--detailed-exitcode", "--log-format", "pretty");
     expect(detailed.code).toBe(0);
     expect(detailed.stdout).toContain("No changes");
   });
@@ -97,7 +97,7 @@ describe("plan and sync against the emulators", () => {
     updateProfile(sandbox.org, id, { title: "Chief Door Opener", primaryPhone: null });
     const before = fileHash(db());
     sandbox.command.resetLog();
-    const result = await plan();
+    const result = await plan("--log-format", "pretty");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/~ updateUser\s+\S+ {2}phoneNumbers\[type eq "work"\]\.value: "[^"]+" -> \(empty\); title: "[^"]*" -> "Chief Door Opener"/);
     expect(sandbox.command.requests).toHaveLength(0);

@@ -1,7 +1,7 @@
 /**
  * The direction of imports in src/, lowest layer first:
  *
- *   errors.ts, model.ts, duration.ts -> checklist.ts, http/, plan/ -> config/ -> okta/, scim/, store/, metrics/
+ *   errors.ts, model.ts, duration.ts, plural.ts -> checklist.ts, http/, plan/ -> config/ -> okta/, scim/, store/, metrics/
  *   -> apply/ -> engine/ -> cli/
  *
  * A module may import its own folder and any lower layer, never a higher one nor a neighbour of
@@ -19,7 +19,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
 const DEMO_FILES = new Set(["cli/commands/demo.ts", "cli/demo-serve.ts"]);
 
 const LAYERS: readonly (readonly string[])[] = [
-  ["errors.ts", "model.ts", "duration.ts"],
+  ["errors.ts", "model.ts", "duration.ts", "plural.ts"],
   ["checklist.ts", "http", "plan"],
   ["config"],
   ["okta", "scim", "store", "metrics"],

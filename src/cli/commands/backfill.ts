@@ -14,7 +14,7 @@ export function registerBackfill(program: Command, run: Runner): void {
   addApplyOptions(command).action((flags: BackfillFlags, command: Command) =>
       run(command, (context) => {
         if (flags.group === undefined || flags.group.length === 0) {
-          throw new SyncError("config", "backfill needs at least one --group NAME_OR_ID");
+          throw new SyncError("usage", "backfill needs at least one --group NAME_OR_ID");
         }
         return syncAction(context, "backfill", { ...flags, refresh: false }, { groups: flags.group });
       }),

@@ -7,17 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { validateConfig } from "../../config/validate.js";
 import { ConfigError } from "../../errors.js";
 import type { SyncResult } from "../../engine/sync-run.js";
-import { listAssignedUsers } from "../../emulators/org-assignments.js";
-import { addGroupMember } from "../../emulators/org-group-changes.js";
-import { unassignUser, updateProfile } from "../../emulators/org-user-changes.js";
-import { startSandbox } from "../../emulators/sandbox.js";
 import type { Plan } from "../../model.js";
-import { planFromConfig, syncFromConfig } from "../compose.js";
-import { type CommandContext, registerSecrets } from "../context.js";
-import { prepareServe, renderServe, untilStopped } from "../demo-serve.js";
+import { count } from "../../plural.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 import { planJson, renderFailures, renderPlan, summaryTable } from "../render.js";
 
 interface DemoFlags {
@@ -26,14 +20,14 @@ interface DemoFlags {
   serve?: boolean;
 }
 
-export function registerDemo(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
+export function registerDemo(program: Command, run: Runner): void {
   program
     .command("demo")
     .description("run plan and sync against local Okta and Command emulators with a sample org")
     .option("--users <n>", "users in the sample org", "60")
     .option("--keep", "keep the temporary snapshot DB and print its path")
     .option("--serve", "keep the emulators running after the demo, with the exports and config to try every command by hand, until Ctrl-C")
-    .action((flags: DemoFlags, command: Command) => run(command, (context) => demo(context, flags)));
+    .action((flags: DemoFlags, command: Command) => run(command, (context) => demo(context, flags), { reportAlways: true }));
 }
 
 /** The emulators run in this process on 127.0.0.1, which no proxy from HTTPS_PROXY / HTTP_PROXY can reach. */
@@ -44,9 +38,20 @@ function bypassProxyForLoopback(): void {
   }
 }
 
-async function demo(context: CommandContext, flags: DemoFlags): Promise<number> {
+async function demo(context: CommandContext, flags: DemoFlags): Promise<CommandResult> {
   const users = Number(flags.users);
   if (!Number.isInteger(users) || users < 10 || users > 100_000) throw new ConfigError(["--users: must be a whole number from 10 to 100000"]);
+  const [{ registerSecrets }, { validateConfig }, { listAssignedUsers }, { addGroupMember }, { unassignUser, updateProfile }, { startSandbox }, { planFromConfig, syncFromConfig }, { prepareServe, renderServe, untilStopped }] =
+    await Promise.all([
+      import("../context.js"),
+      import("../../config/validate.js"),
+      import("../../emulators/org-assignments.js"),
+      import("../../emulators/org-group-changes.js"),
+      import("../../emulators/org-user-changes.js"),
+      import("../../emulators/sandbox.js"),
+      import("../compose.js"),
+      import("../demo-serve.js"),
+    ]);
   const { out } = context;
   const json = context.options.json === true;
   const dir = mkdtempSync(join(tmpdir(), "okta-command-sync-demo-"));
@@ -99,12 +104,12 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
     const second = await cycle("Round 2 (after the changes)");
     const ok = [first, second].every((r) => r.kind === "applied" && r.status === "succeeded");
     say(
-      `Command now holds ${sandbox.command.users().length} users (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${sandbox.command.groups().length} groups.` +
+      `Command now holds ${count(sandbox.command.users().length, "user")} (${sandbox.command.users().filter((u) => !u.active).length} deactivated) and ${count(sandbox.command.groups().length, "group")}.` +
         (flags.keep ? `\nSnapshot kept at ${config.state.path}` : ""),
     );
     if (!flags.serve) {
       if (json) out.printJson({ status: ok ? "succeeded" : "failed", rounds });
-      return ok ? 0 : 1;
+      return { status: ok ? "succeeded" : "failed" };
     }
 
     const setup = prepareServe(sandbox, dir, config.state.path, process.env);
@@ -116,7 +121,7 @@ async function demo(context: CommandContext, flags: DemoFlags): Promise<number> 
     else say(`\n${renderServe(setup, flags.keep === true)}`);
     const signal = await stopped;
     out.log("info", `${signal} received: stopping the emulators`);
-    return ok ? 0 : 1;
+    return { status: ok ? "succeeded" : "failed" };
   } finally {
     await sandbox.close();
     if (!flags.keep) rmSync(dir, { recursive: true, force: true });
@@ -135,7 +140,7 @@ function renderResult(out: CommandContext["out"], result: SyncResult): string {
   if (result.plan.operations.length === 0) return "Nothing to apply.";
   const plan: Plan = result.plan;
   return [
-    out.style("bold", `Sync ${result.status} (run ${result.runId}): ${plan.operations.length} operations`),
+    out.style("bold", `Sync ${result.status} (run ${result.runId}): ${count(plan.operations.length, "operation")}`),
     ...summaryTable(result.applied, "applied"),
     ...renderFailures(out, result.failed),
   ].join("\n");

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { importFromConfig } from "../compose.js";
-import { type CommandContext, readConfig } from "../context.js";
-import { renderWarnings } from "../render.js";
-import type { Runner } from "./sync.js";
+import { count } from "../../plural.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 
 export function registerImport(program: Command, run: Runner): void {
   program
@@ -11,14 +9,16 @@ export function registerImport(program: Command, run: Runner): void {
     .action((_flags: Record<string, never>, command: Command) => run(command, (context) => importAction(context)));
 }
 
-async function importAction(context: CommandContext): Promise<number> {
-  const config = readConfig(context);
+async function importAction(context: CommandContext): Promise<CommandResult> {
+  const [{ readConfig }, { importFromConfig }, { logWarnings, renderWarnings }] = await Promise.all([import("../context.js"), import("../compose.js"), import("../render.js")]);
+  const config = await readConfig(context);
   const { out } = context;
   const result = await importFromConfig(config, out.reporter(), {
     onRunStarted: (runId) => {
       out.runId = runId;
     },
   });
+  const summary = { users: result.matchedUsers.length, groups: result.matchedGroups.length };
   const byUserExternal = result.matchedUsers.filter((m) => m.by === "externalId").length;
   const byGroupExternal = result.matchedGroups.filter((m) => m.by === "externalId").length;
   if (context.options.json) {
@@ -33,14 +33,14 @@ async function importAction(context: CommandContext): Promise<number> {
       ambiguous: result.ambiguous,
       warnings: result.warnings,
     });
-    return 0;
+    return { status: "succeeded", summary };
   }
   const lines = [
-    out.style("bold", `Import (run ${result.runId}): linked ${result.matchedUsers.length} users and ${result.matchedGroups.length} groups`),
+    out.style("bold", `Import (run ${result.runId}): linked ${count(result.matchedUsers.length, "user")} and ${count(result.matchedGroups.length, "group")}`),
     `  users:  ${byUserExternal} by externalId, ${result.matchedUsers.length - byUserExternal} by userName`,
     `  groups: ${byGroupExternal} by externalId, ${result.matchedGroups.length - byGroupExternal} by name`,
-    `  in Okta, not in Command (the next sync creates them): ${result.unmatchedOkta.users.length} users, ${result.unmatchedOkta.groups.length} groups`,
-    `  in Command, not matched to Okta (left alone): ${result.unmatchedCommand.users.length} users, ${result.unmatchedCommand.groups.length} groups`,
+    `  in Okta, not in Command (the next sync creates them): ${count(result.unmatchedOkta.users.length, "user")}, ${count(result.unmatchedOkta.groups.length, "group")}`,
+    `  in Command, not matched to Okta (left alone): ${count(result.unmatchedCommand.users.length, "user")}, ${count(result.unmatchedCommand.groups.length, "group")}`,
   ];
   if (result.ambiguous.length > 0) {
     lines.push("", out.style("yellow", `Ambiguous, left unlinked (${result.ambiguous.length}):`));
@@ -52,5 +52,6 @@ async function importAction(context: CommandContext): Promise<number> {
   }
   lines.push(...renderWarnings(out, result.warnings.filter((w) => !w.startsWith("ambiguous "))), "", "Next: `plan` shows what differs between Okta and Command for the linked users.");
   out.print(lines.join("\n"));
-  return 0;
+  logWarnings(out, result.warnings);
+  return { status: "succeeded", summary };
 }

@@ -1,13 +1,8 @@
 import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { SyncError } from "../../errors.js";
-import { planTarget } from "../../engine/sync-run.js";
-import { refusalJson } from "../../plan/guard.js";
-import { type SavedPlan, savePlan } from "../../plan/saved-plan.js";
-import { planFromConfig } from "../compose.js";
-import { type CommandContext, readConfig } from "../context.js";
-import { planJson, renderDrift, renderPlan } from "../render.js";
-import { renderPlanMarkdown } from "../render-markdown.js";
+import type { SavedPlan } from "../../plan/saved-plan.js";
+import type { Runner } from "../context.js";
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
@@ -16,7 +11,7 @@ export interface PlanFlags {
   refresh?: boolean;
 }
 
-export function registerPlan(program: Command, run: (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>): void {
+export function registerPlan(program: Command, run: Runner): void {
   program
     .command("plan")
     .description("pull from Okta, diff against the snapshot, print the operations (writes nothing)")
@@ -26,10 +21,21 @@ export function registerPlan(program: Command, run: (command: Command, action: (
     .addOption(new Option("--format <format>", "human output: text, or markdown for a ticket or pull request").choices(["text", "markdown"]).default("text"))
     .action((flags: PlanFlags, command: Command) =>
       run(command, async (context) => {
-        const config = readConfig(context);
         if (flags.out !== undefined && flags.refresh) {
-          throw new SyncError("config", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
+          throw new SyncError("usage", "--out cannot be combined with --refresh: run `sync --refresh` (or `plan --refresh` to look), then save a plan");
         }
+        const [{ readConfig }, { planFromConfig }, { planTarget }, { savePlan }, { summarize }, { refusalJson }, { logWarnings, planJson, renderDrift, renderPlan }, { renderPlanMarkdown }] =
+          await Promise.all([
+            import("../context.js"),
+            import("../compose.js"),
+            import("../../engine/sync-run.js"),
+            import("../../plan/saved-plan.js"),
+            import("../../model.js"),
+            import("../../plan/guard.js"),
+            import("../render.js"),
+            import("../render-markdown.js"),
+          ]);
+        const config = await readConfig(context);
         const { plan: computed, fingerprint, drift, refusals } = await planFromConfig(config, context.out.reporter(), { refresh: flags.refresh === true });
         if (flags.out !== undefined) writePlanFile(flags.out, savePlan(computed, fingerprint, planTarget(config), new Date()));
         // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.
@@ -38,8 +44,10 @@ export function registerPlan(program: Command, run: (command: Command, action: (
           context.out.printJson({ ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
         } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
-        return flags.detailedExitcode === true && plan.operations.length > 0 ? 2 : 0;
-      }),
+        logWarnings(context.out, plan.warnings);
+        const changes = flags.detailedExitcode === true && plan.operations.length > 0;
+        return { status: changes ? "changes" : "succeeded", summary: summarize(plan.operations) };
+      }, { reportAlways: flags.format === "markdown" }),
     );
 }
 

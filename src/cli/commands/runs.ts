@@ -4,16 +4,11 @@
  */
 import { statSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import { loadStateConfig } from "../../config/load.js";
 import { formatDuration } from "../../duration.js";
 import type { Config } from "../../config/types.js";
 import { SyncError } from "../../errors.js";
 import type { SqliteSnapshotStore } from "../../store/index.js";
-import { openRunHistory } from "../compose.js";
-import type { CommandContext } from "../context.js";
-import { operationView, renderRun, renderRunList, runView } from "../render-runs.js";
-
-type Run = (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>;
+import type { CommandContext, CommandResult, Runner } from "../context.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100_000;
@@ -36,12 +31,12 @@ function parseLimit(value: string): number {
   return number;
 }
 
-export function registerRuns(program: Command, run: Run): void {
+export function registerRuns(program: Command, run: Runner): void {
   const runs = program
     .command("runs")
     .description("history of runs and their outcomes, from the snapshot DB (writes nothing)")
     .option("--limit <n>", "how many runs to list, newest first", parseLimit, DEFAULT_LIMIT)
-    .action((flags: ListFlags, command: Command) => run(command, (context) => Promise.resolve(listRuns(context, flags.limit))));
+    .action((flags: ListFlags, command: Command) => run(command, (context) => listRuns(context, flags.limit), { reportAlways: true }));
   runs
     .command("show")
     .description("every operation of one run, with its outcome and error")
@@ -49,11 +44,12 @@ export function registerRuns(program: Command, run: Run): void {
     .option("--failed", "list only the operations that failed")
     // The program parses its options wherever they stand; say so, as they are not listed here.
     .addHelpText("after", "\nGlobal options are accepted too: --config <path>, --json, --log-format pretty|json, --quiet, --verbose")
-    .action((id: string, flags: ShowFlags, command: Command) => run(command, (context) => Promise.resolve(showRun(context, id, flags))));
+    .action((id: string, flags: ShowFlags, command: Command) => run(command, (context) => showRun(context, id, flags), { reportAlways: true }));
 }
 
 /** Only `state` is read: missing or wrong credentials elsewhere do not stop a look at history. */
-function readState(context: CommandContext): Config["state"] {
+async function readState(context: CommandContext): Promise<Config["state"]> {
+  const { loadStateConfig } = await import("../../config/load.js");
   const loaded = loadStateConfig({
     ...(context.options.config === undefined ? {} : { configPath: context.options.config }),
     env: context.streams.env,
@@ -70,7 +66,9 @@ function hasSnapshot(path: string): boolean {
   return (statSync(path, { throwIfNoEntry: false })?.size ?? 0) > 0;
 }
 
-function withStore<T>(path: string, fn: (store: SqliteSnapshotStore) => T): T {
+/** SQLite is loaded only when there is a snapshot to read. */
+async function withStore<T>(path: string, fn: (store: SqliteSnapshotStore) => T): Promise<T> {
+  const { openRunHistory } = await import("../compose.js");
   const store = openRunHistory(path);
   try {
     return fn(store);
@@ -79,28 +77,29 @@ function withStore<T>(path: string, fn: (store: SqliteSnapshotStore) => T): T {
   }
 }
 
-function listRuns(context: CommandContext, limit: number): number {
+async function listRuns(context: CommandContext, limit: number): Promise<CommandResult> {
   const { out } = context;
-  const state = readState(context);
+  const state = await readState(context);
   const json = context.options.json === true;
   if (!hasSnapshot(state.path)) {
     if (json) out.printJson({ runs: [] });
     else out.print(`no runs yet (no snapshot at ${state.path})`);
-    return 0;
+    return { status: "succeeded" };
   }
-  const { views, total } = withStore(state.path, (store) => ({
+  const { renderRunList, runView } = await import("../render-runs.js");
+  const { views, total } = await withStore(state.path, (store) => ({
     views: store.listRuns(limit).map((record) => runView(record, () => store.getRunOperations(record.id))),
     total: store.countRuns(),
   }));
   if (json) out.printJson({ runs: views });
   else if (views.length === 0) out.print(`no runs yet in ${state.path}`);
   else out.print(renderRunList(out, views, { path: state.path, total, retention: state.retentionMs === undefined ? undefined : formatDuration(state.retentionMs) }));
-  return 0;
+  return { status: "succeeded" };
 }
 
-function showRun(context: CommandContext, id: string, flags: ShowFlags): number {
+async function showRun(context: CommandContext, id: string, flags: ShowFlags): Promise<CommandResult> {
   const { out } = context;
-  const state = readState(context);
+  const state = await readState(context);
   const wanted = id.trim();
   if (wanted === "") throw new SyncError("config", "runs show: the run id is empty", { hint: "`okta-command-sync runs` lists the run ids" });
   if (!hasSnapshot(state.path)) {
@@ -108,7 +107,8 @@ function showRun(context: CommandContext, id: string, flags: ShowFlags): number 
       hint: "check state.path (or OCS_STATE, or --config)",
     });
   }
-  const { record, operations } = withStore(state.path, (store) => {
+  const { operationView, renderRun, runView } = await import("../render-runs.js");
+  const { record, operations } = await withStore(state.path, (store) => {
     const found = findRun(store, wanted, state.path);
     return { record: found, operations: store.getRunOperations(found.id) };
   });
@@ -119,7 +119,7 @@ function showRun(context: CommandContext, id: string, flags: ShowFlags): number 
   } else {
     out.print(renderRun(out, view, operations, { onlyFailed: flags.failed === true }));
   }
-  return 0;
+  return { status: "succeeded" };
 }
 
 /** The run with this id, or the only one whose id starts with it (the `r-` may be left out). */

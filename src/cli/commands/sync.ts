@@ -1,19 +1,16 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import { parseLimit as parseConfigLimit } from "../../config/schema.js";
+import { parseLimit as parseConfigLimit } from "../../config/limit.js";
 import type { Limit } from "../../config/types.js";
 import { errorMessage, SyncError } from "../../errors.js";
 import type { PullSummary } from "../../engine/pull-desired.js";
 import type { Selection, SyncResult } from "../../engine/sync-run.js";
 import { emptySummary, operationTarget, type Plan, summarize } from "../../model.js";
-import { checkMetricsDirectory, publishMetrics, RunMetrics } from "../../metrics/index.js";
 import { type Refusal, refusalJson } from "../../plan/guard.js";
 import type { Drift } from "../../plan/refresh.js";
-import { parseSavedPlan } from "../../plan/saved-plan.js";
-import { syncFromConfig } from "../compose.js";
-import { type CommandContext, readConfig } from "../context.js";
-import { EXIT, reportError } from "../report-error.js";
-import { auditFields, driftJson, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
+import type { CommandContext, CommandResult, Runner } from "../context.js";
+import { INTERRUPTED_EXIT } from "../exit.js";
+import { auditFields, driftJson, logWarnings, planJson, renderDrift, renderFailures, renderPlan, renderWarnings, summaryTable } from "../render.js";
 
 export interface SyncFlags {
   dryRun?: boolean;
@@ -37,7 +34,7 @@ export function addApplyOptions(command: Command): Command {
     .option("--pushgateway <url>", "push Prometheus metrics of the run to this Pushgateway");
 }
 
-export type Runner = (command: Command, action: (context: CommandContext) => Promise<number>) => Promise<void>;
+export type { Runner };
 
 /** `--max-deactivations`: the same count-or-percent rule as `safety.maxDeactivations`. */
 export function parseLimit(value: string): Limit {
@@ -59,10 +56,10 @@ export function registerSync(program: Command, run: Runner): void {
   addApplyOptions(command).action((flags: SyncFlags, command: Command) =>
       run(command, (context) => {
         if (flags.plan !== undefined && (flags.refresh || flags.incremental || flags.user !== undefined)) {
-          throw new SyncError("config", "--plan applies a saved plan as it is: it cannot be combined with --refresh, --incremental or --user");
+          throw new SyncError("usage", "--plan applies a saved plan as it is: it cannot be combined with --refresh, --incremental or --user");
         }
         if (flags.incremental && flags.user !== undefined) {
-          throw new SyncError("config", "--incremental cannot be combined with --user: a narrowed run reads just what it needs");
+          throw new SyncError("usage", "--incremental cannot be combined with --user: a narrowed run reads just what it needs");
         }
         return syncAction(context, "sync", flags, flags.user === undefined ? undefined : { users: flags.user });
       }),
@@ -70,14 +67,21 @@ export function registerSync(program: Command, run: Runner): void {
 }
 
 /** Runs a sync (or a backfill) with graceful stops on SIGINT/SIGTERM, and reports it. */
-export async function syncAction(context: CommandContext, commandName: string, flags: SyncFlags, selection: Selection | undefined): Promise<number> {
-  const config = readConfig(context);
+export async function syncAction(context: CommandContext, commandName: string, flags: SyncFlags, selection: Selection | undefined): Promise<CommandResult> {
+  // Loaded when a run starts: the config schema, the engine, the adapters and saved plans' schema are heavy.
+  const [{ readConfig }, { syncFromConfig }, { checkMetricsDirectory, publishMetrics, RunMetrics }, { parseSavedPlan }] = await Promise.all([
+    import("../context.js"),
+    import("../compose.js"),
+    import("../../metrics/index.js"),
+    import("../../plan/saved-plan.js"),
+  ]);
+  const config = await readConfig(context);
   const saved = flags.plan === undefined ? undefined : parseSavedPlan(readPlanFile(flags.plan), flags.plan);
   if (flags.metricsFile !== undefined) await checkMetricsDirectory(flags.metricsFile);
   const metrics = flags.metricsFile !== undefined || flags.pushgateway !== undefined ? new RunMetrics() : undefined;
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT);
     context.out.log("warn", `${signal} received: finishing the requests in flight, then stopping (send again to stop at once)`);
     controller.abort();
   };
@@ -110,12 +114,6 @@ export async function syncAction(context: CommandContext, commandName: string, f
       context.out.reporter(),
     );
     return report(context, result);
-  } catch (error) {
-    // A script reading --json gets a result even when the run could not start or finish.
-    if (context.options.json) {
-      context.out.printJson({ status: "failed", runId: context.out.runId ?? null, summary: emptySummary(), failed: [], warnings: [], error: errorMessage(error) });
-    }
-    throw error;
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
@@ -140,7 +138,7 @@ function readPlanFile(path: string): string {
   }
 }
 
-function report(context: CommandContext, result: SyncResult): number {
+function report(context: CommandContext, result: SyncResult): CommandResult {
   const { out } = context;
   const json = context.options.json === true;
   switch (result.kind) {
@@ -162,7 +160,8 @@ function report(context: CommandContext, result: SyncResult): number {
           ...pullJson(result.pull),
         });
       } else out.print(`${[...renderDrift(out, result.drift), renderPlan(out, result.plan, "Dry run")].join("\n")}\n\nDry run: nothing was written.`);
-      return 0;
+      logWarnings(out, result.plan.warnings);
+      return { status: "succeeded", summary: summarize(result.plan.operations) };
     }
     case "refused":
       return reportRefused(context, { ...result, dryRun: false });
@@ -188,8 +187,8 @@ function report(context: CommandContext, result: SyncResult): number {
         lines.push(...renderFailures(out, result.failed), ...renderWarnings(out, warnings));
         out.print(lines.join("\n"));
       }
-      if (result.fatal !== undefined) return reportError(out, result.fatal);
-      return status === "succeeded" ? 0 : 1;
+      logWarnings(out, warnings);
+      return { status, summary: result.applied, ...(result.fatal === undefined ? {} : { error: result.fatal }) };
     }
   }
 }
@@ -198,7 +197,7 @@ function report(context: CommandContext, result: SyncResult): number {
 function reportRefused(
   context: CommandContext,
   result: { runId: string | null; dryRun: boolean; plan: Plan; refusals: readonly Refusal[]; drift: Drift[]; pull?: PullSummary | undefined },
-): number {
+): CommandResult {
   const { out } = context;
   const reasons = result.refusals.map((r) => r.message);
   if (context.options.json) {
@@ -220,8 +219,9 @@ function reportRefused(
     const verdict = result.dryRun ? "Dry run: sync would refuse this plan; nothing was written." : "Refused: nothing was written.";
     out.print(["", out.style("red", verdict), ...reasons.map((reason) => `  ${reason}`)].join("\n"));
   }
+  logWarnings(out, result.plan.warnings);
   for (const reason of reasons) out.log("error", `safety limit: ${reason}`);
-  return EXIT.refused;
+  return { status: "refused", summary: emptySummary() };
 }
 
 /** `pull` in JSON results: how Okta was read (mode, requests, why an incremental run read everything). */
