@@ -9,14 +9,13 @@
  * for this same Node and version is copied in: that build is the dependency's business, what
  * is tested here is what this package ships and declares.
  */
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, workdir } from "../support/cli.js";
+import { BIN, type CliResult, cleanEnv, runProcess, workdir } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -28,31 +27,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   dependencies: Record<string, string>;
 };
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runProcess;
 
 /**
  * npm's own settings from the shell, without what `npm test` passes to its children (the
@@ -91,7 +66,7 @@ function lockFor(tarball: string): unknown {
 }
 
 /** Runs a bin file with `process.versions.node` reading `version`, as an older Node would report it. */
-function runAsNode(version: string, bin: string, args: string[], cwd: string): Promise<Ran> {
+function runAsNode(version: string, bin: string, args: string[], cwd: string): Promise<CliResult> {
   const script = [
     `Object.defineProperty(process.versions, "node", { value: ${JSON.stringify(version)} });`,
     `process.argv.splice(1, 0, ${JSON.stringify(bin)});`,
@@ -102,7 +77,7 @@ function runAsNode(version: string, bin: string, args: string[], cwd: string): P
 
 const OLD_NODE = "18.19.1";
 
-function expectRefusedOldNode(result: Ran): void {
+function expectRefusedOldNode(result: CliResult): void {
   expect(result.code).toBe(1);
   const lines = result.stderr.trim().split("\n");
   expect(lines).toHaveLength(1);
