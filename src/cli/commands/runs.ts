@@ -9,7 +9,10 @@ import { formatDuration } from "../../duration.js";
 import type { Config } from "../../config/types.js";
 import { SyncError } from "../../errors.js";
 import type { SqliteSnapshotStore } from "../../store/index.js";
+import { approvalSpent, approveCommand } from "../../engine/approve.js";
+import { parseSavedPlan } from "../../plan/saved-plan.js";
 import { openRunHistory } from "../compose.js";
+import { keptPlanJson, keptPlanView, renderKeptPlan } from "../render-kept-plan.js";
 import type { CommandContext } from "../context.js";
 import { operationView, renderRun, renderRunList, runView } from "../render-runs.js";
 
@@ -108,16 +111,20 @@ function showRun(context: CommandContext, id: string, flags: ShowFlags): number 
       hint: "check state.path (or OCS_STATE, or --config)",
     });
   }
-  const { record, operations } = withStore(state.path, (store) => {
+  const { record, operations, kept, approvals } = withStore(state.path, (store) => {
     const found = findRun(store, wanted, state.path);
-    return { record: found, operations: store.getRunOperations(found.id) };
+    return { record: found, operations: store.getRunOperations(found.id), kept: store.keptPlan(found.id), approvals: store.approvalsOf(found.id).map((a) => ({ id: a.id, status: a.status, applied: approvalSpent(store, a) })) };
   });
   const view = runView(record, () => operations);
+  const keptView =
+    kept === undefined
+      ? undefined
+      : keptPlanView(view, parseSavedPlan(kept, `the plan kept by run ${record.id}`), approvals, approveCommand(record.id));
   if (context.options.json) {
     const shown = flags.failed === true ? operations.filter((op) => op.outcome === "failed") : operations;
-    out.printJson({ run: view, operations: shown.map(operationView) });
+    out.printJson({ run: view, operations: shown.map(operationView), ...(keptView === undefined ? {} : { keptPlan: keptPlanJson(keptView) }) });
   } else {
-    out.print(renderRun(out, view, operations, { onlyFailed: flags.failed === true }));
+    out.print(renderRun(out, view, operations, { onlyFailed: flags.failed === true }) + (keptView === undefined ? "" : `\n${renderKeptPlan(out, keptView)}`));
   }
   return 0;
 }
