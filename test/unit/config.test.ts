@@ -120,6 +120,7 @@ function defaults(statePath: string): Config {
     retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
     state: { path: statePath, retentionMs: 90 * DAY },
     attributes: [],
+    notify: { webhook: undefined, on: ["refused", "partial", "failed"], timeoutMs: 10000 },
   };
 }
 
