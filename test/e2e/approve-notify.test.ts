@@ -271,6 +271,35 @@ describe("approving a refused sync, and notifications", () => {
     receiver.mode = "ok";
   });
 
+  it("a partial run and a failed run post their status, what was applied and what went wrong, and no approve command", async () => {
+    receiver.posts.length = 0;
+    const linked = new Set(snapshot().users.filter((u) => u.active).map((u) => u.oktaId));
+    const two = listAssignedUsers(sandbox.org)
+      .filter((a) => a.user.status === "ACTIVE" && linked.has(a.user.id) && a.user.id !== laterChange.id)
+      .slice(0, 2);
+    for (const [index, a] of two.entries()) updateProfile(sandbox.org, a.user.id, { title: `Notified ${index}` });
+    sandbox.command.injectFault({ match: { pathPrefix: "/Users/" }, nth: 1, status: 400 });
+    const partial = await json("sync", ...two.flatMap((a) => ["--user", a.user.profile.login]));
+    expect(partial.code).toBe(1);
+    expect(partial.body.status).toBe("partial");
+    expect(receiver.posts).toHaveLength(1);
+    const posted = receiver.posts[0]!.body;
+    expect(posted).toMatchObject({ runId: partial.body.runId, status: "partial", command: null });
+    expect(posted.summary.updateUser).toBe(1);
+    expect(posted.text).toMatch(/okta-command-sync sync partial \(run .*\): 1 change applied, 1 operation failed; details: okta-command-sync runs show /);
+
+    receiver.posts.length = 0;
+    const wrongToken = "00wrong-okta-token-5d1c7e";
+    const failed = await runCli(["sync", "--user", two[0]!.user.profile.login, "--json"], { env: { ...env, OKTA_API_TOKEN: wrongToken }, cwd: dir });
+    outputs.push(failed.stdout, failed.stderr);
+    expect(failed.code).toBe(1);
+    expect(receiver.posts).toHaveLength(1);
+    expect(receiver.posts[0]!.body).toMatchObject({ status: "failed", command: null });
+    expect(receiver.posts[0]!.body.text).toMatch(/^okta-command-sync sync failed \(run r-[^)]+\): .+; 0 changes applied; details: okta-command-sync runs show r-/);
+    expect(receiver.posts[0]!.body.text).toMatch(/okta/i);
+    expect(receiver.posts[0]!.raw).not.toContain(wrongToken);
+  });
+
   it("check says notifications are configured, by the webhook's origin only", async () => {
     const checked = await cli("check", "--skip-remote");
     expect(checked.stdout).toContain(`notifications (refused, partial, failed) to the webhook at ${origin}`);
