@@ -249,6 +249,10 @@ export interface RunRecord {
   summary: Summary | undefined;
   failed: number;
   warnings: string[];
+  /** The refused run whose kept plan this run applied (`sync --approve`). */
+  approves?: string;
+  /** A refused run kept its plan, which `sync --approve` can apply. */
+  keptPlan?: boolean;
 }
 
 /** The kind of record a create makes in Command, as marked pending in the snapshot. */

@@ -3,13 +3,16 @@
  * snapshot DB, the Okta source, Command's SCIM client, the mapping compiled once per run) and
  * handed to the use cases in src/engine, and closed again when the run ends.
  */
+import { configSecrets } from "../config/describe.js";
 import type { Config } from "../config/types.js";
 import { type CheckOptions, type CheckResult, runChecks } from "../engine/check.js";
 import { type ImportResult, runImport } from "../engine/import-run.js";
-import type { CheckPorts, CommandClient, RunPorts } from "../engine/ports.js";
+import type { CheckPorts, CommandClient, Notifier, RunPorts } from "../engine/ports.js";
 import { type Reporter, reportWait } from "../engine/reporter.js";
 import { type PlanOptions, type PlanResult, runPlan, runSync, type SyncOptions, type SyncResult } from "../engine/sync-run.js";
 import type { ResponseListener } from "../http/http-event.js";
+import { createRedactor } from "../http/redact.js";
+import { postWebhook } from "../notify/webhook.js";
 import { type CompiledMapping, compileMapping } from "../okta/mapping.js";
 import type { OktaCacheStore } from "../okta/pull-cache.js";
 import { createOktaSource, type OktaSource, type OktaSourceDeps } from "../okta/source.js";
@@ -72,6 +75,14 @@ export function commandClient(config: Config, mapping: CompiledMapping, wiring: 
   });
 }
 
+/** `notify.webhook`, when set: told how each run ended that `notify.on` names. */
+export function notifierOf(config: Config): Notifier | undefined {
+  const url = config.notify.webhook;
+  if (url === undefined) return undefined;
+  const redact = createRedactor(configSecrets(config));
+  return { notify: (notice) => postWebhook({ url, on: config.notify.on, timeoutMs: config.notify.timeoutMs, redact }, notice) };
+}
+
 /** Build the adapters of one run, hand them to `use`, and close them whatever happens. */
 export async function withRunPorts<T>(config: Config, wiring: RunWiring, use: (ports: RunPorts) => Promise<T>): Promise<T> {
   const mapping = mappingOf(config);
@@ -83,7 +94,7 @@ export async function withRunPorts<T>(config: Config, wiring: RunWiring, use: (p
       client ??= commandClient(config, mapping, wiring);
       return client;
     };
-    return await use({ snapshot, okta, command });
+    return await use({ snapshot, okta, command, notifier: notifierOf(config) });
   } finally {
     snapshot.close();
     await client?.close();

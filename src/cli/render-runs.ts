@@ -18,6 +18,8 @@ export interface RunView {
   summary: Summary;
   failed: number;
   warnings: string[];
+  /** The refused run whose kept plan this run applied. */
+  approves?: string;
 }
 
 export interface OperationView {
@@ -56,6 +58,7 @@ export function runView(run: RunRecord, operations: () => readonly OperationReco
     summary,
     failed,
     warnings: run.warnings,
+    ...(run.approves === undefined ? {} : { approves: run.approves }),
   };
 }
 
@@ -166,6 +169,7 @@ export function renderRun(out: Output, run: RunView, operations: readonly Operat
   const lines = [`${out.style("bold", `Run ${run.id}`)}  ${out.style(STATUS_STYLE[run.status], run.status)}`];
   const field = (name: string, value: string) => lines.push(`  ${name.padEnd(9)} ${value}`);
   field("command", run.command);
+  if (run.approves !== undefined) field("approves", `the plan kept by run ${run.approves}`);
   field("started", `${formatTime(run.startedAt)} (UTC)`);
   if (run.finishedAt !== null) field(run.status === "interrupted" ? "found" : "finished", `${formatTime(run.finishedAt)}${run.status === "interrupted" ? " (interrupted before this)" : ""}`);
   field("took", durationText(run));
@@ -176,6 +180,10 @@ export function renderRun(out: Output, run: RunView, operations: readonly Operat
   const failedCount = operations.filter((op) => op.outcome === "failed").length;
   const shown = options.onlyFailed ? operations.filter((op) => op.outcome === "failed") : operations;
   lines.push("");
+  if (operations.length === 0 && run.status === "refused") {
+    lines.push("Nothing was applied: the run was refused.");
+    return lines.join("\n");
+  }
   if (operations.length === 0) {
     lines.push("No operations recorded (nothing to change, or the run stopped before applying).");
     return lines.join("\n");

@@ -20,6 +20,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "COMMAND_SCIM_TOKEN", path: "command.token" },
   { name: "COMMAND_SCIM_TOKEN_FILE", path: "command.tokenFile" },
   { name: "OCS_STATE", path: "state.path" },
+  { name: "NOTIFY_WEBHOOK_URL", path: "notify.webhook" },
+  { name: "NOTIFY_WEBHOOK_URL_FILE", path: "notify.webhookFile" },
 ];
 
 /** The variables that can set `path`, its secret file included: `["COMMAND_SCIM_TOKEN", "COMMAND_SCIM_TOKEN_FILE"]`. */

@@ -35,6 +35,8 @@ const REPLACES: Readonly<Record<string, readonly string[]>> = {
   "command.tokenFile": TOKEN,
   "command.region": ["region", "scimUrl"],
   "command.scimUrl": ["region", "scimUrl"],
+  "notify.webhook": ["webhook", "webhookFile"],
+  "notify.webhookFile": ["webhook", "webhookFile"],
 };
 
 /** Alternatives of which one layer may set only one. */
@@ -42,6 +44,7 @@ const EXCLUSIVE: readonly (readonly [string, string])[] = [
   ["okta.token", "okta.tokenFile"],
   ["okta.privateKey", "okta.privateKeyFile"],
   ["command.token", "command.tokenFile"],
+  ["notify.webhook", "notify.webhookFile"],
 ];
 
 export function emptyLayer(values: Tree = {}): Layer {

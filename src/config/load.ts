@@ -167,7 +167,10 @@ const SECRET_FILES: readonly (readonly [string, string, string])[] = [
   ["okta", "tokenFile", "token"],
   ["okta", "privateKeyFile", "privateKey"],
   ["command", "tokenFile", "token"],
+  ["notify", "webhookFile", "webhook"],
 ];
+
+const SECRET_NOUNS: Record<string, string> = { token: "token", privateKey: "private key", webhook: "webhook URL" };
 
 /** Replaces each `*File` key with the secret it points to. */
 function readSecretFiles(layer: Layer, cwd: string, readFile: (path: string) => string): void {
@@ -183,7 +186,7 @@ function readSecretFiles(layer: Layer, cwd: string, readFile: (path: string) => 
     delete layer.origins[filePath];
     layer.reported.add(secretPath);
     if (typeof value !== "string" || value.trim() === "") {
-      layer.problems.push(`${subject}: must be the path of a file holding the ${secretKey === "token" ? "token" : "private key"}`);
+      layer.problems.push(`${subject}: must be the path of a file holding the ${SECRET_NOUNS[secretKey] ?? secretKey}`);
       continue;
     }
     const absolute = resolve(cwd, value);

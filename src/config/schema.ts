@@ -14,6 +14,7 @@ import { durationKey, FULL_EVERY, REFRESH_EVERY, RETENTION } from "./duration.js
 import { parseLimit } from "./limit.js";
 import { suggestValue } from "./suggest.js";
 import type { Limit } from "./types.js";
+import { checkBaseUrl, HTTPS_RULE, isLoopbackHost } from "./urls.js";
 
 export { parseLimit };
 
@@ -22,7 +23,6 @@ const require = createRequire(import.meta.url);
 function isSupportedCountry(code: string): boolean {
   return (require("libphonenumber-js") as typeof import("libphonenumber-js")).isSupportedCountry(code);
 }
-import { checkBaseUrl, HTTPS_RULE } from "./urls.js";
 
 export const REGION_SCIM_URLS = {
   us: "https://api.command.verkada.com/scim",
@@ -37,9 +37,9 @@ export const DEFAULT_SCOPES: readonly string[] = ["okta.users.read", "okta.group
 export const RETRY_DEFAULTS = { maxAttempts: 6, maxElapsedMs: 300_000, baseDelayMs: 500, maxDelayMs: 30_000 } as const;
 
 /** Keys whose values are never echoed in a message. */
-export const SECRET_PATHS: ReadonlySet<string> = new Set(["okta.token", "okta.privateKey", "command.token"]);
+export const SECRET_PATHS: ReadonlySet<string> = new Set(["okta.token", "okta.privateKey", "command.token", "notify.webhook"]);
 /** Keys not echoed either: a secret pasted where its file path belongs must not be shown. */
-export const NO_ECHO_PATHS: ReadonlySet<string> = new Set([...SECRET_PATHS, "okta.tokenFile", "okta.privateKeyFile", "command.tokenFile"]);
+export const NO_ECHO_PATHS: ReadonlySet<string> = new Set([...SECRET_PATHS, "okta.tokenFile", "okta.privateKeyFile", "command.tokenFile", "notify.webhookFile"]);
 
 export const DEACTIVATIONS_RULE = "must be a count (e.g. 25) or a percent (e.g. 10%)";
 export const LIMIT_RULE = `${DEACTIVATIONS_RULE}; a percent is from 0% to 100%`;
@@ -197,7 +197,7 @@ function baseUrl(options: { allowPath: boolean; example: string }) {
 }
 
 export const KNOWN_KEYS = {
-  "": ["okta", "command", "groups", "users", "sync", "safety", "retry", "state", "attributes"],
+  "": ["okta", "command", "groups", "users", "sync", "safety", "retry", "state", "attributes", "notify"],
   okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare", "timeoutMs"],
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
   groups: ["push", "onRemove"],
@@ -206,6 +206,7 @@ export const KNOWN_KEYS = {
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
   state: ["path", "retention"],
+  notify: ["webhook", "webhookFile", "on", "timeoutMs"],
   attributes: ["okta", "externalName", "externalNamespace"],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -224,6 +225,29 @@ export const stateSchema = z
     mapping(KNOWN_KEYS.state.join(", ")),
   )
   .prefault({});
+
+const NOTIFY_ON = ["succeeded", "partial", "failed", "refused"] as const;
+
+export const WEBHOOK_RULE = `${HTTPS_RULE}: the webhook to POST to, such as https://hooks.slack.com/services/...`;
+
+/**
+ * The webhook URL is a secret (a Slack webhook's path is its token): a problem with it is
+ * described without any of it.
+ */
+function webhookUrl() {
+  return z.string({ error: WEBHOOK_RULE }).trim().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue(WEBHOOK_RULE);
+      return;
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) ctx.addIssue(WEBHOOK_RULE);
+    else if (url.username !== "" || url.password !== "") ctx.addIssue("must not contain a user name or password");
+    else if (url.hash !== "") ctx.addIssue("must not have a #fragment");
+  });
+}
 
 const TIMEOUT_RULE = "must be a whole number of milliseconds from 100 to 600000";
 
@@ -345,6 +369,20 @@ export const configSchema = z
         )
         .prefault({}),
       state: stateSchema,
+      notify: z
+        .strictObject(
+          {
+            webhook: webhookUrl().optional(),
+            webhookFile: fileKey("notify.webhook").optional(),
+            on: z
+              .array(oneOf(NOTIFY_ON), { error: `must be a list of run outcomes to notify about, from ${NOTIFY_ON.join(", ")}` })
+              .transform((values) => [...new Set(values)])
+              .default(["refused", "partial", "failed"]),
+            timeoutMs: wholeNumber(100, 60_000, "must be a whole number of milliseconds from 100 to 60000").default(10_000),
+          },
+          mapping(KNOWN_KEYS.notify.join(", ")),
+        )
+        .prefault({}),
       attributes: z
         .array(
           z.strictObject(

@@ -2,6 +2,9 @@ import type { CountryCode } from "libphonenumber-js";
 import type { RetryConfig } from "../http/retry-policy.js";
 import type { Limit } from "../model.js";
 
+/** The run outcomes `notify.on` picks from (an interrupted run counts as failed). */
+export type NotifyStatus = "succeeded" | "partial" | "failed" | "refused";
+
 export type { Limit, RetryConfig };
 
 /** The resolved configuration: every default filled in, every secret read, every URL checked. */
@@ -96,4 +99,12 @@ export interface Config {
   };
   /** Extra mappings, applied after the defaults; an entry with the same target replaces a default. */
   attributes: AttributeMapping[];
+  notify: {
+    /** Where to POST a run's end (a secret: a Slack webhook URL carries a token); undefined: no notifications. */
+    webhook: string | undefined;
+    /** The run outcomes that are posted. */
+    on: NotifyStatus[];
+    /** Deadline of the POST, connection included (ms). */
+    timeoutMs: number;
+  };
 }

@@ -301,6 +301,7 @@ function build(raw: RawConfig, options: ValidateOptions): ValidationResult {
     retry: raw.retry,
     state: buildState(raw.state, options),
     attributes: raw.attributes,
+    notify: { webhook: raw.notify.webhook, on: raw.notify.on, timeoutMs: raw.notify.timeoutMs },
   };
   return { config, problems: [], warnings };
 }

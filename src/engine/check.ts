@@ -12,6 +12,7 @@ import { type CheckResult, Checklist } from "../checklist.js";
 import { DEFAULT_SCOPES } from "../config/schema.js";
 import { formatDuration } from "../duration.js";
 import type { Config } from "../config/types.js";
+import { webhookOrigin } from "../notify/webhook.js";
 import { ConfigError, errorMessage, SyncError } from "../errors.js";
 import type { RunRecord } from "../model.js";
 import { proxyCheck } from "./check-proxy.js";
@@ -61,8 +62,14 @@ export function configPassed(config: Config, source: string | undefined, warning
     side: "config",
     name: "configuration valid",
     status: "pass",
-    detail: `read ${from}: ${config.okta.orgUrl} with an ${describeAuth(config)}, Command at ${config.command.scimUrl}${notes}`,
+    detail: `read ${from}: ${config.okta.orgUrl} with an ${describeAuth(config)}, Command at ${config.command.scimUrl}${notifyNote(config)}${notes}`,
   };
+}
+
+/** The webhook by its origin only: its path is a token. */
+function notifyNote(config: Config): string {
+  const url = config.notify.webhook;
+  return url === undefined ? "" : `; notifications (${config.notify.on.join(", ")}) to the webhook at ${webhookOrigin(url)}`;
 }
 
 export function configFailed(error: unknown): CheckResult {

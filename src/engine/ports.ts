@@ -6,7 +6,8 @@
 import type { SyncError } from "../errors.js";
 import type { RunLog, ScimLookups, ScimTarget, SnapshotStore } from "../apply/ports.js";
 import type { CheckResult } from "../checklist.js";
-import type { RemoteGroup, RemoteUser } from "../model.js";
+import type { OperationRecord, RemoteGroup, RemoteUser, RunRecord } from "../model.js";
+import type { RunNotice } from "../notify/webhook.js";
 import type { OktaSource } from "../okta/source.js";
 import type { SnapshotInspection } from "../store/inspect.js";
 
@@ -30,8 +31,24 @@ export interface RunHistoryStore {
   pruneRunsOlderThan(cutoff: Date): number;
 }
 
+/** Plans kept by refused runs, and the runs that approved them (`sync --approve`). */
+export interface KeptPlans {
+  /** `approves`: the refused run whose kept plan the new run applies. */
+  beginRun(command: string, startedAt: Date, approves?: string): string;
+  keepPlan(runId: string, plan: string): void;
+  keptPlan(runId: string): string | undefined;
+  approvalsOf(runId: string): RunRecord[];
+  findRunsByPrefix(prefix: string, limit: number): RunRecord[];
+  getRunOperations(runId: string): OperationRecord[];
+}
+
 /** The snapshot DB of a run: the snapshot, its run log, its meta and its lock. */
-export type SnapshotDb = SnapshotStore & RunLog & MetaStore & RunLocks & RunHistoryStore;
+export type SnapshotDb = SnapshotStore & RunLog & KeptPlans & MetaStore & RunLocks & RunHistoryStore;
+
+/** Told how a run ended (a webhook); returns a problem to log as a warning, and never throws. */
+export interface Notifier {
+  notify(notice: RunNotice): Promise<string | undefined>;
+}
 
 /** Command as the use cases see it: the applier's port, plus full reads for refreshes and `import`. */
 export interface CommandClient extends ScimTarget, ScimLookups {
@@ -45,6 +62,8 @@ export interface RunPorts {
   okta: OktaSource;
   /** Command's client, built on first use (a run that never talks to Command never builds it). */
   command: () => CommandClient;
+  /** Told how the run ended; undefined: nobody to tell. */
+  notifier?: Notifier | undefined;
 }
 
 /** The adapters of `check`. */

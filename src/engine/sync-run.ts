@@ -11,6 +11,8 @@ import { lastSuccessAt, type RunMetrics, scopeOf } from "../metrics/index.js";
 import { checkSafety, type Refusal } from "../plan/guard.js";
 import type { Drift } from "../plan/refresh.js";
 import type { SavedPlan } from "../plan/saved-plan.js";
+import type { RunNotice } from "../notify/webhook.js";
+import { type Approval, approvalRefusals, approveCommand, findApproval, keepRefusedPlan } from "./approve.js";
 import { LAST_REFRESH_KEY, writeSnapshot } from "./command-state.js";
 import { limitsOf, type PlanOptions, refuseMismatch, refusalsOf, runPlan, compute } from "./plan-run.js";
 import type { CommandClient, MetaStore, PullSummary, RunPorts } from "./ports.js";
@@ -26,6 +28,8 @@ export interface SyncOptions extends PlanOptions {
   force: boolean;
   /** Apply this reviewed plan instead of pulling from Okta. */
   saved?: SavedPlan;
+  /** Apply the plan this refused run kept (`sync --approve`): a run id or a unique prefix of it. */
+  approve?: string;
   /** When aborted, operations not yet started are skipped (the adapters are told by the caller). */
   signal?: AbortSignal;
   /** Called once the run is in the run log, before anything is read. */
@@ -38,7 +42,18 @@ export interface SyncOptions extends PlanOptions {
 export type SyncResult =
   /** `refusals` non-empty: `sync` would refuse this plan (and the dry run says so). */
   | { kind: "dry-run"; plan: Plan; snapshot: Snapshot; drift: Drift[]; pull?: PullSummary | undefined; refusals: Refusal[] }
-  | { kind: "refused"; runId: string; plan: Plan; refusals: Refusal[]; drift: Drift[]; pull?: PullSummary | undefined }
+  | {
+      kind: "refused";
+      runId: string;
+      plan: Plan;
+      refusals: Refusal[];
+      drift: Drift[];
+      pull?: PullSummary | undefined;
+      /** The command that applies this refused plan once reviewed; undefined when it kept none. */
+      approveCommand?: string | undefined;
+      /** The refused run this run tried to approve. */
+      approves?: string | undefined;
+    }
   | {
       kind: "applied";
       runId: string;
@@ -52,6 +67,8 @@ export type SyncResult =
       warnings: string[];
       /** The error that stopped the run early (authentication refused). */
       fatal: SyncError | undefined;
+      /** The refused run whose kept plan this run applied. */
+      approves?: string | undefined;
     };
 
 /** When a probe found Command with no users (groups) while the snapshot had none. */
@@ -80,11 +97,21 @@ export async function runSync(config: Config, options: SyncOptions, reporter: Re
     const from = lock.takenOverFrom;
     reporter.warn(`took over the lock of a run that is no longer alive (${from.command}, pid ${from.pid} on ${from.host})`);
   }
+  let ended: RunNotice | undefined;
   try {
-    return await syncWithStore(config, options, reporter, ports);
+    // The refused run is looked up under the lock: no other run can spend its approval meanwhile.
+    const approval = options.approve === undefined ? undefined : findApproval(store, options.approve);
+    return await syncWithStore(config, options, reporter, ports, approval, (notice) => {
+      ended = notice;
+    });
   } finally {
     pruneHistory(store, config, reporter);
     lock.release();
+    // After the run is recorded and the lock released: a slow receiver holds up nothing else.
+    if (ended !== undefined && ports.notifier !== undefined) {
+      const problem = await ports.notifier.notify(ended).catch((error: unknown) => `notification failed: ${errorMessage(error)}`);
+      if (problem !== undefined) reporter.warn(problem);
+    }
   }
 }
 
@@ -95,19 +122,27 @@ function refreshDue(config: Config, store: MetaStore, now: Date): boolean {
   return last === undefined || now.getTime() - Date.parse(last) >= every;
 }
 
-async function syncWithStore(config: Config, options: SyncOptions, reporter: Reporter, ports: RunPorts): Promise<SyncResult> {
+async function syncWithStore(
+  config: Config,
+  options: SyncOptions,
+  reporter: Reporter,
+  ports: RunPorts,
+  approval: Approval | undefined,
+  onEnd: (notice: RunNotice) => void,
+): Promise<SyncResult> {
   const store = ports.snapshot;
   const startedAt = new Date();
-  const runId = store.beginRun(options.command, startedAt);
+  const runId = store.beginRun(options.command, startedAt, approval?.runId);
   options.onRunStarted?.(runId);
   let finished = false;
   let scope: ReturnType<typeof scopeOf> = { usersInScope: undefined, activeUsersInScope: undefined, groupsInScope: undefined, skippedUsers: undefined };
   let pullSummary: PullSummary | undefined;
   let planCpuSeconds: number | undefined;
-  const finish = (status: Exclude<RunStatus, "running">, summary: Summary, failed: number, warnings: readonly string[]) => {
+  const finish = (status: Exclude<RunStatus, "running">, summary: Summary, failed: number, warnings: readonly string[], notice: Pick<RunNotice, "reasons" | "approveCommand"> = { reasons: [] }) => {
     finished = true;
     const finishedAt = new Date();
     store.finishRun(runId, { status, finishedAt, summary, failed, warnings });
+    onEnd({ runId, command: options.command, status, summary, failed, ...notice });
     const usage = process.resourceUsage();
     options.metrics?.finish({
       command: options.command,
@@ -131,13 +166,26 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
     let lookupBeforeCreate = false;
     let lookupGroupsBeforeCreate = false;
     let refusals: Refusal[] = [];
+    /** The snapshot the plan was computed against (re-read from Command with a refresh). */
+    let planBase: Snapshot;
     const refuse = (): SyncResult => {
-      finish("refused", emptySummary(), 0, [...plan.warnings, ...refusals.map((r) => r.message)]);
-      return { kind: "refused", runId, plan, refusals, drift, pull: pullSummary };
+      // A refused approval keeps nothing: its plan is the one already kept by the run it names.
+      const approvable = approval === undefined;
+      if (approvable) keepRefusedPlan(store, runId, plan, planBase, config);
+      const command = approvable ? approveCommand(runId) : undefined;
+      const reasons = refusals.map((r) => r.message);
+      finish("refused", emptySummary(), 0, [...plan.warnings, ...reasons], { reasons, approveCommand: command });
+      return { kind: "refused", runId, plan, refusals, drift, pull: pullSummary, approveCommand: command, approves: approval?.runId };
     };
     try {
       snapshot = store.load();
-      if (options.saved !== undefined) {
+      planBase = snapshot;
+      if (approval !== undefined) {
+        // The approval is the override: no safety limit is asked again, only whether the plan
+        // still describes what would happen.
+        plan = approval.saved.plan;
+        refusals = approvalRefusals(store, approval, snapshot, config);
+      } else if (options.saved !== undefined) {
         refuseMismatch(options.saved, snapshot, config);
         plan = options.saved.plan;
         refusals = options.force ? [] : checkSafety(plan, snapshot, limitsOf(config, options));
@@ -149,6 +197,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         scope = scopeOf(computed.desired);
         plan = computed.plan;
         drift = computed.drift;
+        planBase = computed.refreshed ?? snapshot;
         refusals = refusalsOf(config, computed, snapshot, options);
         // A refused run writes nothing: not the pull cache, not the refreshed snapshot.
         if (refusals.length > 0) return refuse();
@@ -182,7 +231,7 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
         }
       }
     } catch (error) {
-      finish("failed", emptySummary(), 0, [errorMessage(error)]);
+      finish("failed", emptySummary(), 0, [errorMessage(error)], { reasons: [errorMessage(error)] });
       throw error;
     }
 
@@ -216,10 +265,23 @@ async function syncWithStore(config: Config, options: SyncOptions, reporter: Rep
       if (status === "succeeded") reporter.stepDone(`Applied ${count(doneUnits, "operation")} to Command`);
       else reporter.stepFailed(`Applied with problems: ${count(result.failed.length, "operation")} failed`);
     }
-    finish(status, result.applied, result.failed.length, [...warnings, ...(result.fatal ? [result.fatal.message] : [])]);
-    return { kind: "applied", runId, pull: pullSummary, plan, drift, status, applied: result.applied, failed: result.failed, warnings, fatal: result.fatal };
+    const reasons = result.fatal ? [result.fatal.message] : interrupted ? ["the run was interrupted before every operation was applied"] : [];
+    finish(status, result.applied, result.failed.length, [...warnings, ...(result.fatal ? [result.fatal.message] : [])], { reasons });
+    return {
+      kind: "applied",
+      runId,
+      pull: pullSummary,
+      plan,
+      drift,
+      status,
+      applied: result.applied,
+      failed: result.failed,
+      warnings,
+      fatal: result.fatal,
+      approves: approval?.runId,
+    };
   } catch (error) {
-    if (!finished) finish("failed", emptySummary(), 0, [errorMessage(error)]);
+    if (!finished) finish("failed", emptySummary(), 0, [errorMessage(error)], { reasons: [errorMessage(error)] });
     throw error;
   }
 }

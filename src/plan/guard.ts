@@ -9,7 +9,10 @@ import type { DesiredState, Limit, Plan, Snapshot } from "../model.js";
 export type SafetyRule = "maxDeactivations" | "maxGroupDeletes" | "maxMemberRemovals";
 
 /** The setting a refusal is about: a limit on the plan, or the suspicious-pull check. */
-export type RefusalLimit = SafetyRule | "minPullFraction";
+export type RefusalLimit = SafetyRule | "minPullFraction" | "approval";
+
+/** Why an approval (`sync --approve`) was refused. */
+export type ApprovalRefusal = "alreadyApplied" | "snapshotChanged" | "otherTarget";
 
 /** Why `sync` would not apply a plan. */
 export interface Refusal {
@@ -23,10 +26,13 @@ export interface Refusal {
   planned: number;
   /** One line for the user: the setting, the amounts, and how to override. */
   message: string;
+  /** For `approval`: what stood in the way (allowed and planned are 0). */
+  reason?: ApprovalRefusal;
 }
 
 /** A refusal as JSON results show it (`plan --json`, `sync --json`). */
-export function refusalJson(refusal: Refusal): { limit: RefusalLimit; allowed: number; planned: number } {
+export function refusalJson(refusal: Refusal): { limit: RefusalLimit; allowed: number; planned: number } | { limit: "approval"; reason: ApprovalRefusal } {
+  if (refusal.limit === "approval") return { limit: "approval", reason: refusal.reason ?? "snapshotChanged" };
   return { limit: refusal.limit, allowed: refusal.allowed, planned: refusal.planned };
 }
 

@@ -16,6 +16,8 @@ interface RunRow {
   summary: string | null;
   failed: number;
   warnings: string;
+  approves: string | null;
+  has_plan: number;
 }
 
 interface OperationRow {
@@ -54,6 +56,8 @@ function toRunRecord(row: RunRow): RunRecord {
     summary: row.summary === null ? undefined : (JSON.parse(row.summary) as Summary),
     failed: row.failed,
     warnings: JSON.parse(row.warnings) as string[],
+    ...(row.approves === null ? {} : { approves: row.approves }),
+    ...(row.has_plan === 1 ? { keptPlan: true } : {}),
   };
 }
 
@@ -69,10 +73,13 @@ function toOperationRecord(row: OperationRow): OperationRecord {
   return record;
 }
 
-const RUN_COLUMNS = "id, command, started_at, finished_at, status, summary, failed, warnings";
+const RUN_COLUMNS = "id, command, started_at, finished_at, status, summary, failed, warnings, approves, kept_plan IS NOT NULL AS has_plan";
 
 export class RunLog {
-  private readonly insertRun: Database.Statement<[string, string, string]>;
+  private readonly insertRun: Database.Statement<[string, string, string, string | null]>;
+  private readonly setKeptPlan: Database.Statement<[string, string]>;
+  private readonly selectKeptPlan: Database.Statement<[string], string | null>;
+  private readonly selectApprovals: Database.Statement<[string], RunRow>;
   private readonly finish: Database.Statement<[string | null, string, string, number, string, string]>;
   private readonly upsertOperation: Database.Statement<
     [string, number, string, string, string, string | null, string]
@@ -86,8 +93,11 @@ export class RunLog {
 
   constructor(private readonly db: Database.Database) {
     this.insertRun = db.prepare(
-      "INSERT INTO runs (id, command, started_at, status) VALUES (?, ?, ?, 'running')",
+      "INSERT INTO runs (id, command, started_at, status, approves) VALUES (?, ?, ?, 'running', ?)",
     );
+    this.setKeptPlan = db.prepare("UPDATE runs SET kept_plan = ? WHERE id = ?");
+    this.selectKeptPlan = db.prepare<[string], string | null>("SELECT kept_plan FROM runs WHERE id = ?").pluck();
+    this.selectApprovals = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE approves = ? ORDER BY started_at, rowid`);
     this.finish = db.prepare(
       "UPDATE runs SET finished_at = ?, status = ?, summary = ?, failed = ?, warnings = ? WHERE id = ?",
     );
@@ -125,11 +135,12 @@ export class RunLog {
     this.countAll = db.prepare<[], number>("SELECT count(*) FROM runs").pluck();
   }
 
-  begin(command: string, startedAt: Date): string {
+  /** `approves`: the refused run whose kept plan this run applies (`sync --approve`). */
+  begin(command: string, startedAt: Date, approves?: string): string {
     for (let attempt = 0; ; attempt += 1) {
       const id = newRunId(startedAt);
       try {
-        this.insertRun.run(id, command, startedAt.toISOString());
+        this.insertRun.run(id, command, startedAt.toISOString(), approves ?? null);
         return id;
       } catch (error) {
         if (attempt < 3 && isConstraint(error, "SQLITE_CONSTRAINT_PRIMARYKEY")) continue;
@@ -165,6 +176,21 @@ export class RunLog {
       runId,
     ).changes;
     if (changed === 0) throw unknownRun(runId);
+  }
+
+  /** Keep the plan a run refused (a saved plan's JSON), for `runs show` and `sync --approve`. */
+  keepPlan(runId: string, plan: string): void {
+    if (this.setKeptPlan.run(plan, runId).changes === 0) throw unknownRun(runId);
+  }
+
+  /** The plan a refused run kept, as stored; undefined when it kept none. */
+  keptPlan(runId: string): string | undefined {
+    return this.selectKeptPlan.get(runId) ?? undefined;
+  }
+
+  /** The runs that approved this run's kept plan, oldest first. */
+  approvalsOf(runId: string): RunRecord[] {
+    return this.selectApprovals.all(runId).map(toRunRecord);
   }
 
   list(limit: number): RunRecord[] {

@@ -101,9 +101,19 @@ CREATE TABLE okta_app_users (
 ) STRICT;
 `;
 
+const KEPT_PLANS = `
+-- A refused run keeps the plan it refused (a saved plan, with the fingerprint of the snapshot it
+-- was made against), so that someone can review it and approve exactly it (\`sync --approve\`).
+-- The approving run names the run it approved; that is also what makes an approval single-use.
+ALTER TABLE runs ADD COLUMN kept_plan TEXT CHECK (kept_plan IS NULL OR json_valid(kept_plan));
+ALTER TABLE runs ADD COLUMN approves TEXT;
+CREATE INDEX runs_by_approved ON runs (approves) WHERE approves IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "initial schema", sql: INITIAL },
   { version: 2, description: "pending creates and the Okta pull cache", sql: PULL_CACHE },
+  { version: 3, description: "plans kept by refused runs, and approvals", sql: KEPT_PLANS },
 ];
 
 /** The schema version this code writes and understands. */

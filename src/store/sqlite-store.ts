@@ -240,9 +240,24 @@ export class SqliteSnapshotStore {
     return pending;
   }
 
-  beginRun(command: string, startedAt: Date): string {
+  beginRun(command: string, startedAt: Date, approves?: string): string {
     this.assertWritable();
-    return this.runLog.begin(command, startedAt);
+    return this.runLog.begin(command, startedAt, approves);
+  }
+
+  keepPlan(runId: string, plan: string): void {
+    this.assertWritable();
+    this.runLog.keepPlan(runId, plan);
+  }
+
+  /** The plan a refused run kept (a saved plan's JSON); undefined when it kept none. */
+  keptPlan(runId: string): string | undefined {
+    return this.runLog.keptPlan(runId);
+  }
+
+  /** The runs that approved this run's kept plan, oldest first. */
+  approvalsOf(runId: string): RunRecord[] {
+    return this.runLog.approvalsOf(runId);
   }
 
   recordOperation(runId: string, record: OperationRecord): void {

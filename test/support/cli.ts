@@ -22,7 +22,7 @@ export interface CliResult {
 export function cleanEnv(extra: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(OKTA_|COMMAND_|OCS_)/.test(key) || /^(https?|no)_proxy$/i.test(key)) continue;
+    if (value === undefined || /^(OKTA_|COMMAND_|OCS_)/.test(key) || /^(https?|no)_proxy$/i.test(key) || key.startsWith("NOTIFY_")) continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;

@@ -120,6 +120,7 @@ function defaults(statePath: string): Config {
     retry: { maxAttempts: 6, maxElapsedMs: 300000, baseDelayMs: 500, maxDelayMs: 30000 },
     state: { path: statePath, retentionMs: 90 * DAY },
     attributes: [],
+    notify: { webhook: undefined, on: ["refused", "partial", "failed"], timeoutMs: 10000 },
   };
 }
 
@@ -580,7 +581,7 @@ describe("finding the config file", () => {
 
   it("refuses a file that is not a mapping", () => {
     expect(loadProblems({ yaml: "- okta\n- command\n" })).toEqual([
-      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes)",
+      "config.yaml: must be a YAML mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes, notify)",
     ]);
   });
 
@@ -769,7 +770,7 @@ describe("validation messages", () => {
     expect(problems({ okta: OKTA_TOKEN, command: { token: "t" } })).toEqual([
       "okta: must be a mapping of keys (orgUrl, appId, token, tokenFile, clientId, privateKey, privateKeyFile, keyId, scopes, maxRateShare, timeoutMs)",
     ]);
-    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes) (got a string)']);
+    expect(problems("okta")).toEqual(['the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes, notify) (got a string)']);
   });
 
   it("requires the org URL, the app id and the Command token, saying where to set them", () => {
@@ -1075,7 +1076,7 @@ describe("the state section alone (runs)", () => {
     });
     expect(validateStateConfig({ state: { retention: "forever" } }).state).toEqual({ path: "./okta-command-sync.db", retentionMs: undefined });
     expect(validateStateConfig([]).problems).toEqual([
-      "the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes) (got a list)",
+      "the configuration must be a mapping of sections (okta, command, groups, users, sync, safety, retry, state, attributes, notify) (got a list)",
     ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The direction of imports in src/, lowest layer first:
  *
- *   errors.ts, model.ts, duration.ts, plural.ts -> checklist.ts, http/, plan/ -> config/ -> okta/, scim/, store/, metrics/
+ *   errors.ts, model.ts, duration.ts, plural.ts -> checklist.ts, http/, plan/ -> config/ -> okta/, scim/, store/, metrics/, notify/
  *   -> apply/ -> engine/ -> cli/
  *
  * A module may import its own folder and any lower layer, never a higher one nor a neighbour of
@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["errors.ts", "model.ts", "duration.ts", "plural.ts"],
   ["checklist.ts", "http", "plan"],
   ["config"],
-  ["okta", "scim", "store", "metrics"],
+  ["okta", "scim", "store", "metrics", "notify"],
   ["apply"],
   ["engine"],
   ["cli"],

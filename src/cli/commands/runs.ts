@@ -108,16 +108,23 @@ async function showRun(context: CommandContext, id: string, flags: ShowFlags): P
     });
   }
   const { operationView, renderRun, runView } = await import("../render-runs.js");
-  const { record, operations } = await withStore(state.path, (store) => {
+  const { approvalSpent, approveCommand } = await import("../../engine/approve.js");
+  const { parseSavedPlan } = await import("../../plan/saved-plan.js");
+  const { keptPlanJson, keptPlanView, renderKeptPlan } = await import("../render-kept-plan.js");
+  const { record, operations, kept, approvals } = await withStore(state.path, (store) => {
     const found = findRun(store, wanted, state.path);
-    return { record: found, operations: store.getRunOperations(found.id) };
+    return { record: found, operations: store.getRunOperations(found.id), kept: store.keptPlan(found.id), approvals: store.approvalsOf(found.id).map((a) => ({ id: a.id, status: a.status, applied: approvalSpent(store, a) })) };
   });
   const view = runView(record, () => operations);
+  const keptView =
+    kept === undefined
+      ? undefined
+      : keptPlanView(view, parseSavedPlan(kept, `the plan kept by run ${record.id}`), approvals, approveCommand(record.id));
   if (context.options.json) {
     const shown = flags.failed === true ? operations.filter((op) => op.outcome === "failed") : operations;
-    out.printJson({ run: view, operations: shown.map(operationView) });
+    out.printJson({ run: view, operations: shown.map(operationView), ...(keptView === undefined ? {} : { keptPlan: keptPlanJson(keptView) }) });
   } else {
-    out.print(renderRun(out, view, operations, { onlyFailed: flags.failed === true }));
+    out.print(renderRun(out, view, operations, { onlyFailed: flags.failed === true }) + (keptView === undefined ? "" : `\n${renderKeptPlan(out, keptView)}`));
   }
   return { status: "succeeded" };
 }

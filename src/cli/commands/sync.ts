@@ -17,6 +17,7 @@ export interface SyncFlags {
   force?: boolean;
   maxDeactivations?: Limit;
   plan?: string;
+  approve?: string;
   refresh?: boolean;
   incremental?: boolean;
   user?: string[];
@@ -50,6 +51,7 @@ export function registerSync(program: Command, run: Runner): void {
     .command("sync")
     .description("pull, diff, check safety limits, and apply the changes to Command")
     .option("--plan <file>", "apply a plan saved with `plan --out` instead of pulling from Okta")
+    .option("--approve <run-id>", "apply exactly the plan a refused run kept (see `runs show`), once, if the snapshot has not changed since")
     .option("--refresh", "re-read Command's users and groups first and repair any drift")
     .option("--incremental", "re-read from Okta only the users the System Log names since the last run (a full pull every sync.fullEvery)")
     .option("--user <login-or-id>", "provision just this Okta user now (repeatable)", collect);
@@ -57,6 +59,16 @@ export function registerSync(program: Command, run: Runner): void {
       run(command, (context) => {
         if (flags.plan !== undefined && (flags.refresh || flags.incremental || flags.user !== undefined)) {
           throw new SyncError("usage", "--plan applies a saved plan as it is: it cannot be combined with --refresh, --incremental or --user");
+        }
+        if (flags.approve !== undefined) {
+          const others = [["--plan", flags.plan], ["--refresh", flags.refresh], ["--incremental", flags.incremental], ["--user", flags.user], ["--dry-run", flags.dryRun], ["--force", flags.force], ["--max-deactivations", flags.maxDeactivations]]
+            .filter(([, value]) => value !== undefined && value !== false)
+            .map(([name]) => name);
+          if (others.length > 0) {
+            throw new SyncError("usage", `--approve applies the refused plan exactly as it was kept: it cannot be combined with ${others.join(", ")}`, {
+              hint: "`runs show <run id>` shows the plan it would apply",
+            });
+          }
         }
         if (flags.incremental && flags.user !== undefined) {
           throw new SyncError("usage", "--incremental cannot be combined with --user: a narrowed run reads just what it needs");
@@ -99,6 +111,7 @@ export async function syncAction(context: CommandContext, commandName: string, f
         incremental: flags.incremental === true,
         ...(selection === undefined ? {} : { selection }),
         ...(saved === undefined ? {} : { saved }),
+        ...(flags.approve === undefined ? {} : { approve: flags.approve }),
         signal: controller.signal,
         ...(metrics === undefined ? {} : { metrics }),
         onRunStarted: (runId) => {
@@ -178,6 +191,7 @@ function report(context: CommandContext, result: SyncResult): CommandResult {
           drift: driftJson(result.drift),
           skipped: result.plan.skipped ?? [],
           ...pullJson(result.pull),
+          ...(result.approves === undefined ? {} : { approves: result.approves }),
         });
       } else {
         const lines = [...renderDrift(out, result.drift), renderPlan(out, { operations: result.plan.operations, warnings: [] })];
@@ -185,6 +199,7 @@ function report(context: CommandContext, result: SyncResult): CommandResult {
           lines.push("", out.style("bold", `Sync ${status} (run ${result.runId})`), ...summaryTable(result.applied, "applied"));
         }
         lines.push(...renderFailures(out, result.failed), ...renderWarnings(out, warnings));
+        if (result.approves !== undefined) lines.push("", `Applied the plan refused by run ${result.approves}, as it was kept.`);
         out.print(lines.join("\n"));
       }
       logWarnings(out, warnings);
@@ -196,7 +211,16 @@ function report(context: CommandContext, result: SyncResult): CommandResult {
 /** A refused sync, or a dry run of one: exit 3, and the reasons, the same way both times. */
 function reportRefused(
   context: CommandContext,
-  result: { runId: string | null; dryRun: boolean; plan: Plan; refusals: readonly Refusal[]; drift: Drift[]; pull?: PullSummary | undefined },
+  result: {
+    runId: string | null;
+    dryRun: boolean;
+    plan: Plan;
+    refusals: readonly Refusal[];
+    drift: Drift[];
+    pull?: PullSummary | undefined;
+    approveCommand?: string | undefined;
+    approves?: string | undefined;
+  },
 ): CommandResult {
   const { out } = context;
   const reasons = result.refusals.map((r) => r.message);
@@ -213,11 +237,15 @@ function reportRefused(
       skipped: result.plan.skipped ?? [],
       plan: planJson(result.plan),
       ...pullJson(result.pull),
+      ...(result.approveCommand === undefined ? {} : { approveCommand: result.approveCommand }),
+      ...(result.approves === undefined ? {} : { approves: result.approves }),
     });
   } else {
     out.print([...renderDrift(out, result.drift), renderPlan(out, result.plan, result.dryRun ? "Dry run" : "Plan")].join("\n"));
     const verdict = result.dryRun ? "Dry run: sync would refuse this plan; nothing was written." : "Refused: nothing was written.";
-    out.print(["", out.style("red", verdict), ...reasons.map((reason) => `  ${reason}`)].join("\n"));
+    const approve =
+      result.approveCommand === undefined ? [] : ["", `The plan is kept: review it with \`okta-command-sync runs show ${result.runId}\`, then apply exactly it with \`${result.approveCommand}\`.`];
+    out.print(["", out.style("red", verdict), ...reasons.map((reason) => `  ${reason}`), ...approve].join("\n"));
   }
   logWarnings(out, result.plan.warnings);
   for (const reason of reasons) out.log("error", `safety limit: ${reason}`);
