@@ -108,8 +108,8 @@ function defaults(statePath: string): Config {
       timeoutMs: 30000,
       domains: [],
     },
-    groups: { push: [], onRemove: "keep" },
-    users: { suspended: "active", phoneType: "work", phoneRegion: "US", onUserNameChange: "update", outsideDomains: "warn" },
+    groups: { push: [], exclude: [], onRemove: "keep" },
+    users: { suspended: "active", phoneType: "work", phoneRegion: "US", onUserNameChange: "update", outsideDomains: "warn", exclude: [] },
     sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
     safety: {
       maxDeactivations: { kind: "percent", value: 10 },
