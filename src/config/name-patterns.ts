@@ -47,8 +47,9 @@ export function regexProblem(entry: string): string | undefined {
     new RegExp(source, "i");
     return undefined;
   } catch (error) {
-    const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error);
-    return `${JSON.stringify(entry)} is not a valid regular expression (${why})`;
+    // V8 says "Invalid regular expression: /(door/i: Unterminated group": keep the last part.
+    const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, "") : String(error);
+    return `is not a valid JavaScript regular expression: ${why}`;
   }
 }
 
