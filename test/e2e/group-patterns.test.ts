@@ -27,7 +27,7 @@ let dir: string;
 
 beforeEach(async () => {
   sandbox = await startSandbox({ org: { users: 30, groups: NAMES.length, seed: 31 }, okta: { rateLimits: false } });
-  sandbox.org.groups.forEach((group, i) => renameGroup(sandbox.org, group.id, NAMES[i]!));
+  for (const [i, group] of sandbox.org.groups.entries()) renameGroup(sandbox.org, group.id, NAMES[i]!);
   dir = workdir({ state: { path: "./state.db" } });
 });
 afterEach(async () => {
@@ -98,6 +98,19 @@ describe("groups.push patterns", () => {
     expect(lines.filter((line) => line.includes("groups.push[1]"))).toHaveLength(1);
     expect(result.stderr).toContain('groups.push[1]: is not a valid JavaScript regular expression: Unterminated group (got "regex:^door-(lab")');
     expect(sandbox.okta.requests).toEqual([]);
+  });
+});
+
+describe("check", () => {
+  it("names the groups a pattern selects, and warns about a pattern that matches none", async () => {
+    configure({ groups: { push: ["Door-*", "Gate-*", "Sales"] } });
+    const result = await cli("check", "--json");
+    const body = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string }[] };
+    const byId = (id: string) => body.checks.find((c) => c.id === id);
+    const ids = (names: string[]) => names.map((n) => `${n} (${sandbox.org.groups.find((g) => g.name === n)!.id})`).join(", ");
+    expect(byId("okta.group:Door-*")).toMatchObject({ status: "pass", detail: `3 groups: ${ids(["Door-Lab", "Door-Lobby", "door-garage"])}` });
+    expect(byId("okta.group:Gate-*")).toMatchObject({ status: "warn", detail: 'groups.push: "Gate-*" matches no Okta group' });
+    expect(byId("okta.group:Sales")).toMatchObject({ status: "pass", detail: ids(["Sales"]) });
   });
 });
 
