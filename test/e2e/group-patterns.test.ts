@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
-import { addGroupMember, renameGroup } from "../../src/emulators/org-group-changes.js";
+import { addGroupMember, createGroup, renameGroup } from "../../src/emulators/org-group-changes.js";
 import { assignUser, createUser, setUserStatus, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
@@ -98,6 +98,23 @@ describe("groups.push patterns", () => {
     expect(lines.filter((line) => line.includes("groups.push[1]"))).toHaveLength(1);
     expect(result.stderr).toContain('groups.push[1]: is not a valid JavaScript regular expression: Unterminated group (got "regex:^door-(lab")');
     expect(sandbox.okta.requests).toEqual([]);
+  });
+});
+
+describe("sync --incremental", () => {
+  it("with a pattern, a group created in Okta since the last run is pushed on the next", async () => {
+    configure({ groups: { push: ["Door-*"], exclude: ["Door-Lab"] } });
+    expect((await cli("sync", "--incremental")).code).toBe(0);
+    expect(commandGroups()).toEqual(["Door-Lobby", "door-garage"]);
+    const member = listAssignedUsers(sandbox.org).find((a) => a.user.status === "ACTIVE")!.user;
+    createGroup(sandbox.org, "Door-Annex", { members: [member.id] });
+    createGroup(sandbox.org, "Door-Lab-2");
+
+    const result = await json("sync", "--incremental");
+    expect(result.code, result.stderr).toBe(0);
+    expect(commandGroups()).toEqual(["Door-Annex", "Door-Lab-2", "Door-Lobby", "door-garage"]);
+    const annex = sandbox.command.groups().find((g) => g.displayName === "Door-Annex")!;
+    expect(annex.members.map((m) => m.value)).toEqual([commandUser(member.id)!.id]);
   });
 });
 
