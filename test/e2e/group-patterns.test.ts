@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
-import { addGroupMember, createGroup, renameGroup } from "../../src/emulators/org-group-changes.js";
+import { addGroupMember, assignGroup, createGroup, renameGroup } from "../../src/emulators/org-group-changes.js";
 import { assignUser, createUser, setUserStatus, updateProfile } from "../../src/emulators/org-user-changes.js";
 import { type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
 import { cleanEnv, runCli, workdir } from "../support/cli.js";
@@ -115,6 +115,20 @@ describe("sync --incremental", () => {
     expect(commandGroups()).toEqual(["Door-Annex", "Door-Lab-2", "Door-Lobby", "door-garage"]);
     const annex = sandbox.command.groups().find((g) => g.displayName === "Door-Annex")!;
     expect(annex.members.map((m) => m.value)).toEqual([commandUser(member.id)!.id]);
+  });
+
+  it("with push: assigned and an exclusion, a group renamed out of the exclusion is pushed on the next run", async () => {
+    for (const group of sandbox.org.groups) if (!sandbox.org.app.groups.some((a) => a.groupId === group.id)) assignGroup(sandbox.org, group.id);
+    const sales = sandbox.org.groups.find((g) => g.name === "Sales")!;
+    renameGroup(sandbox.org, sales.id, "Sales-Old");
+    configure({ groups: { push: "assigned", exclude: ["*-Old"] } });
+    expect((await cli("sync", "--incremental")).code).toBe(0);
+    expect(commandGroups()).toEqual(["Door-Lab", "Door-Lobby", "Ops-Admins", "door-garage"]);
+
+    renameGroup(sandbox.org, sales.id, "Sales");
+    const result = await json("sync", "--incremental");
+    expect(result.code, result.stderr).toBe(0);
+    expect(commandGroups()).toEqual(["Door-Lab", "Door-Lobby", "Ops-Admins", "Sales", "door-garage"]);
   });
 });
 
