@@ -12,8 +12,8 @@ export function redactConfig(config: Config): Config {
       auth: auth.mode === "token" ? { ...auth, token: REDACTED } : { ...auth, privateKey: REDACTED, scopes: [...auth.scopes] },
     },
     command: { ...config.command, token: REDACTED },
-    groups: { ...config.groups, push: Array.isArray(config.groups.push) ? [...config.groups.push] : config.groups.push },
-    users: { ...config.users },
+    groups: { ...config.groups, push: Array.isArray(config.groups.push) ? [...config.groups.push] : config.groups.push, exclude: [...config.groups.exclude] },
+    users: { ...config.users, exclude: [...config.users.exclude] },
     safety: {
       ...config.safety,
       maxDeactivations: { ...config.safety.maxDeactivations },

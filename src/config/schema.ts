@@ -14,6 +14,7 @@ import { durationKey, FULL_EVERY, REFRESH_EVERY, RETENTION } from "./duration.js
 import { parseLimit } from "./limit.js";
 import { suggestValue } from "./suggest.js";
 import type { Limit } from "./types.js";
+import { regexProblem } from "./name-patterns.js";
 import { checkBaseUrl, HTTPS_RULE, isLoopbackHost } from "./urls.js";
 
 export { parseLimit };
@@ -167,25 +168,34 @@ export function privateKeyProblem(value: string): string | undefined {
   return undefined;
 }
 
-const GROUPS_PUSH_RULE = "must be a list of Okta group names or ids, or the word assigned";
+const GROUPS_PUSH_RULE = "must be a list of Okta group names, ids, globs (Door-*) or regex:<pattern> entries, or the word assigned";
+const GROUPS_EXCLUDE_RULE = "must be a list of Okta group names, ids, globs (Door-*) or regex:<pattern> entries";
+const USERS_EXCLUDE_RULE = "must be a list of Okta logins, user ids, globs (svc-*@acme.com) or regex:<pattern> entries";
 
-const groupsPush = z.unknown().transform((value, ctx): string[] | "assigned" => {
-  if (value === "assigned") return value;
+/** A list of name entries (see name-patterns.ts); a `regex:` entry must compile. */
+function readNames(value: unknown, ctx: z.core.$RefinementCtx, rule: string, item: string): string[] {
   if (!Array.isArray(value)) {
-    ctx.addIssue(GROUPS_PUSH_RULE);
+    ctx.addIssue(rule);
     return [];
   }
   const names: string[] = [];
-  value.forEach((item, index) => {
-    if (typeof item === "number" || typeof item === "boolean") item = String(item);
-    if (typeof item !== "string" || item.trim() === "") {
-      ctx.addIssue({ code: "custom", message: "must be an Okta group name or id (a non-empty string)", path: [index] });
-    } else {
-      names.push(item.trim());
+  value.forEach((entry, index) => {
+    if (typeof entry === "number" || typeof entry === "boolean") entry = String(entry);
+    if (typeof entry !== "string" || entry.trim() === "") {
+      ctx.addIssue({ code: "custom", message: `must be ${item} (a non-empty string)`, path: [index] });
+      return;
     }
+    const problem = regexProblem(entry.trim());
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, path: [index] });
+    else names.push(entry.trim());
   });
   return names;
-});
+}
+
+const GROUP_ITEM = "an Okta group name, id, glob or regex:<pattern>";
+const groupsPush = z.unknown().transform((value, ctx): string[] | "assigned" => (value === "assigned" ? value : readNames(value, ctx, GROUPS_PUSH_RULE, GROUP_ITEM)));
+const groupsExclude = z.unknown().transform((value, ctx): string[] => readNames(value, ctx, GROUPS_EXCLUDE_RULE, GROUP_ITEM));
+const usersExclude = z.unknown().transform((value, ctx): string[] => readNames(value, ctx, USERS_EXCLUDE_RULE, "an Okta login, user id, glob or regex:<pattern>"));
 
 function baseUrl(options: { allowPath: boolean; example: string }) {
   return text(`${HTTPS_RULE}, such as ${options.example}`).transform((value, ctx) => {
@@ -200,8 +210,8 @@ export const KNOWN_KEYS = {
   "": ["okta", "command", "groups", "users", "sync", "safety", "retry", "state", "attributes", "notify"],
   okta: ["orgUrl", "appId", "token", "tokenFile", "clientId", "privateKey", "privateKeyFile", "keyId", "scopes", "maxRateShare", "timeoutMs"],
   command: ["region", "scimUrl", "token", "tokenFile", "requestsPerMinute", "concurrency", "updateMethod", "membersPerRequest", "timeoutMs", "domains"],
-  groups: ["push", "onRemove"],
-  users: ["suspended", "phoneType", "phoneRegion", "onUserNameChange", "outsideDomains"],
+  groups: ["push", "exclude", "onRemove"],
+  users: ["suspended", "phoneType", "phoneRegion", "onUserNameChange", "outsideDomains", "exclude"],
   sync: ["refreshEvery", "fullEvery"],
   safety: ["maxDeactivations", "maxGroupDeletes", "maxMemberRemovals", "minPullFraction"],
   retry: ["maxAttempts", "maxElapsedMs", "baseDelayMs", "maxDelayMs"],
@@ -316,7 +326,7 @@ export const configSchema = z
         )
         .prefault({}),
       groups: z
-        .strictObject({ push: groupsPush.prefault([]), onRemove: oneOf(["keep", "delete"]).default("keep") }, mapping(KNOWN_KEYS.groups.join(", ")))
+        .strictObject({ push: groupsPush.prefault([]), exclude: groupsExclude.prefault([]), onRemove: oneOf(["keep", "delete"]).default("keep") }, mapping(KNOWN_KEYS.groups.join(", ")))
         .prefault({}),
       users: z
         .strictObject(
@@ -331,6 +341,7 @@ export const configSchema = z
               .default("US"),
             onUserNameChange: oneOf(["update", "recreate", "skip"]).default("update"),
             outsideDomains: oneOf(["warn", "skip"]).default("warn"),
+            exclude: usersExclude.prefault([]),
           },
           mapping(KNOWN_KEYS.users.join(", ")),
         )

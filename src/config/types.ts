@@ -50,8 +50,10 @@ export interface Config {
     domains: string[];
   };
   groups: {
-    /** Okta group names or ids, or every group assigned to the app. */
+    /** Okta group names, ids, `assigned`, globs or `regex:` patterns, or every group assigned to the app. */
     push: string[] | "assigned";
+    /** Groups taken out of what `push` selects, in the same forms (see name-patterns.ts). */
+    exclude: string[];
     onRemove: "keep" | "delete";
   };
   users: {
@@ -68,6 +70,8 @@ export interface Config {
     onUserNameChange: "update" | "recreate" | "skip";
     /** A user whose email domain is not in `command.domains`: pushed with a warning, or skipped. */
     outsideDomains: "warn" | "skip";
+    /** Okta logins, user ids, globs or `regex:` patterns of users never pushed (held when already in Command). */
+    exclude: string[];
   };
   sync: {
     /** Re-read Command and repair drift on a scheduled sync this often (ms); undefined: only with --refresh. */

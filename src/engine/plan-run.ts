@@ -6,6 +6,7 @@ import type { SnapshotStore } from "../apply/ports.js";
 import type { Config } from "../config/types.js";
 import { SyncError } from "../errors.js";
 import type { DesiredState, Limit, Plan, Snapshot } from "../model.js";
+import { EXCLUDED_REASON } from "../okta/desired-state.js";
 import { cpuSecondsSince } from "../okta/source.js";
 import { snapshotFingerprint } from "../plan/fingerprint.js";
 import { type Refusal, refusalsFor, type SafetyLimits } from "../plan/guard.js";
@@ -117,12 +118,15 @@ function resolveScope(desired: DesiredState, selection: Selection, oktaGroups: P
       if (match !== undefined) userIds.add(match.oktaId);
       else if (held !== undefined) {
         throw new SyncError("config", `Okta user ${held.login} (${held.oktaId}) cannot be pushed: ${held.reason}`, {
-          hint: "fix the user in Okta, then run again; until then its Command user is held as it is",
+          hint:
+            held.reason === EXCLUDED_REASON
+              ? "take the user out of users.exclude to push it; until then its Command user is held as it is"
+              : "fix the user in Okta, then run again; until then its Command user is held as it is",
         });
       } else missing.push(wanted);
     }
     if (missing.length > 0) {
-      throw new SyncError("config", `not assigned to the app in Okta (or skipped while mapping): ${missing.join(", ")}`, {
+      throw new SyncError("config", `not assigned to the app in Okta (or skipped while mapping, or in users.exclude): ${missing.join(", ")}`, {
         hint: "give an Okta user id or the app username of a user assigned to the app",
       });
     }

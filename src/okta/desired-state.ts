@@ -7,6 +7,7 @@
  * Okta says has left (see isActive) is not held, whatever its data: there is nothing to push.
  */
 import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser, type SkippedUser } from "../model.js";
+import { userExcluder } from "../config/name-patterns.js";
 import { isActive, type MappingOptions, mappingRules, mapUser, type Rule } from "./mapping.js";
 import type { OktaAppUserView, OktaPullResult } from "./types.js";
 
@@ -22,7 +23,11 @@ export interface DesiredStateOptions extends MappingOptions {
   linked?: ReadonlyMap<string, string>;
   /** The rules compiled once for the run; worked out from `attributes` and `phoneType` when left out. */
   rules?: readonly Rule[];
+  /** `users.exclude`: logins, ids, globs or regexes of users never pushed. */
+  exclude?: readonly string[] | undefined;
 }
+
+export const EXCLUDED_REASON = "excluded by users.exclude";
 
 interface Mapped {
   user: DesiredUser;
@@ -42,12 +47,26 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
     warnings.push(`skipped Okta user ${login} (${oktaId}): ${reason}; ${outcome} until this is fixed in Okta`);
   };
 
+  // An excluded user is never pushed; one already in Command is held, whatever Okta says of it
+  // (a break-glass account stays as it is even when it leaves the app).
+  const excludedBy = userExcluder(options.exclude ?? []);
+  const exclude = (oktaId: string, login: string, entry: string) => {
+    if (!linked.has(oktaId)) return;
+    skipped.push({ oktaId, login, reason: EXCLUDED_REASON });
+    warnings.push(`Okta user ${login} (${oktaId}) is excluded by users.exclude (${JSON.stringify(entry)}): its Command user is held as it is, never updated or deactivated by this tool`);
+  };
+
   const rules = options.rules ?? mappingRules(options);
   for (const appUser of [...pull.appUsers].sort((a, b) => compare(a.id, b.id))) {
     if (seen.has(appUser.id)) continue;
     seen.add(appUser.id);
-    const result = mapUser(appUser, options, rules);
     const login = loginOf(appUser);
+    const excludedEntry = excludedBy({ id: appUser.id, names: appUser.userName === undefined ? [login] : [login, appUser.userName] });
+    if (excludedEntry !== undefined) {
+      exclude(appUser.id, login, excludedEntry);
+      continue;
+    }
+    const result = mapUser(appUser, options, rules);
     if (!result.ok) {
       // A leaver is deactivated whatever its data: only the living are held.
       if (isActive(appUser, options.suspended)) hold(appUser.id, login, result.reason);
@@ -55,6 +74,12 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
     }
     for (const warning of result.warnings) warnings.push(`Okta user ${login} (${appUser.id}): ${warning}`);
     mapped.set(appUser.id, { user: { oktaId: appUser.id, userName: result.userName, attributes: result.attributes, active: result.active }, login });
+  }
+
+  for (const [oktaId, userName] of linked) {
+    if (seen.has(oktaId)) continue;
+    const entry = excludedBy({ id: oktaId, names: [userName] });
+    if (entry !== undefined) exclude(oktaId, userName, entry);
   }
 
   // userName is unique in Command (case-insensitively): of the Okta users sharing one, the user

@@ -1,32 +1,26 @@
 /**
- * The groups to push, read from Okta in as few requests as the work allows: the configured names
- * and ids are resolved in batched searches (a page of up to 200 groups per request), and a group's
- * members are read again only when its `lastMembershipUpdated` moved since the last pull.
+ * The groups to push, read from Okta in as few requests as the work allows: which groups is
+ * group-selection.ts's call, and a group's members are read again only when its
+ * `lastMembershipUpdated` moved since the last pull.
  */
-import { ConfigError, ProtocolError } from "../errors.js";
-import { getJson, type OktaConnection } from "./client.js";
-import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
-import { oktaTime } from "./time.js";
+import { GROUP_ID, isPattern } from "../config/name-patterns.js";
+import { ProtocolError } from "../errors.js";
+import type { OktaConnection } from "./client.js";
+import { assignedGroups, type GroupRef, getGroupRef, searchGroups, searchString } from "./group-refs.js";
+import { selectGroups } from "./group-selection.js";
+import { forEachLimited, rawCollection, readPages } from "./pages.js";
 import type { OktaGroupView } from "./types.js";
 
-const APP_GROUPS_PAGE_SIZE = 200;
-const GROUPS_PAGE_SIZE = 200;
-const MEMBERS_PAGE_SIZE = 1000;
-/** Clauses per search request, and a bound on the URL-encoded expression, to keep URLs short. */
-const SEARCH_CLAUSES = 50;
-const SEARCH_CHARS = 3500;
-/** Okta object ids are 20 characters; groups start with 00g. */
-export const GROUP_ID = /^00g[0-9A-Za-z]{17}$/;
+export { assignedGroups, type GroupRef } from "./group-refs.js";
+export { GROUP_ID } from "../config/name-patterns.js";
 
-export interface GroupRef {
-  id: string;
-  name: string;
-  lastMembershipUpdated?: string | undefined;
-}
+const MEMBERS_PAGE_SIZE = 1000;
 
 export interface ReadGroupsOptions {
   appId: string;
   groups: readonly string[] | "assigned";
+  /** `groups.exclude`: taken out of what `groups` selects. */
+  exclude?: readonly string[] | undefined;
   /** The groups as the last pull read them: members of an unmoved group are reused. */
   previous?: ReadonlyMap<string, OktaGroupView> | undefined;
   /** Groups whose members are read at once. Default 4. */
@@ -38,130 +32,13 @@ export interface ReadGroupsResult {
   groups: OktaGroupView[];
   /** Groups whose members were reused from the last pull. */
   reused: number;
+  /** A pattern that matched no group, an exclusion that took nothing out. */
+  warnings: string[];
 }
 
-export function groupRef(value: unknown): GroupRef | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const { id, profile, lastMembershipUpdated } = value as { id?: unknown; profile?: { name?: unknown }; lastMembershipUpdated?: unknown };
-  if (typeof id !== "string" || typeof profile?.name !== "string") return undefined;
-  return { id, name: profile.name, lastMembershipUpdated: oktaTime(lastMembershipUpdated) };
-}
-
-/** Okta search values are double-quoted; backslash and quote are escaped. */
-export function searchString(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-export async function getGroupRef(connection: OktaConnection, groupId: string, entry?: string): Promise<GroupRef> {
-  let group: unknown;
-  try {
-    group = await getJson(connection, `/api/v1/groups/${encodeURIComponent(groupId)}`);
-  } catch (error) {
-    if (entry !== undefined && isNotFound(error)) {
-      throw new ConfigError([`groups.push: Okta has no group with id ${entry}`], "check the id in the Okta admin console (Directory > Groups)");
-    }
-    throw error;
-  }
-  const ref = groupRef(group);
-  if (!ref) throw new ProtocolError(`Okta answered GET /api/v1/groups/${groupId} without a group name`);
-  return ref;
-}
-
-async function searchGroups(connection: OktaConnection, search: string): Promise<GroupRef[]> {
-  const collection = rawCollection(connection, "/api/v1/groups", { search, limit: GROUPS_PAGE_SIZE });
-  const found: GroupRef[] = [];
-  await readPages(connection, collection, (page) => {
-    for (const item of page) {
-      const ref = groupRef(item);
-      if (ref) found.push(ref);
-    }
-  });
-  return found;
-}
-
-/** Splits search clauses into `or` expressions of bounded size. */
-function batches(clauses: readonly string[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let length = 0;
-  for (const clause of clauses) {
-    const size = encodeURIComponent(` or ${clause}`).length;
-    if (current.length > 0 && (current.length >= SEARCH_CLAUSES || length + size > SEARCH_CHARS)) {
-      out.push(current.join(" or "));
-      current = [];
-      length = 0;
-    }
-    current.push(clause);
-    length += size;
-  }
-  if (current.length > 0) out.push(current.join(" or "));
-  return out;
-}
-
-/**
- * Resolves `groups.push` entries (names, matched exactly, or 00g ids) in batched searches. Every
- * entry that cannot be resolved is reported at once.
- */
-export async function resolveConfiguredGroups(connection: OktaConnection, entries: readonly string[]): Promise<GroupRef[]> {
-  const wanted = entries.map((raw) => raw.trim());
-  if (wanted.some((entry) => entry === "")) throw new ConfigError(["groups.push: an entry is empty"]);
-  const unique = [...new Set(wanted)];
-  const clauses = unique.map((entry) => (GROUP_ID.test(entry) ? `id eq ${searchString(entry)}` : `profile.name eq ${searchString(entry)}`));
-  const byId = new Map<string, GroupRef>();
-  const byName = new Map<string, GroupRef[]>();
-  for (const search of batches(clauses)) {
-    for (const ref of await searchGroups(connection, search)) {
-      if (byId.has(ref.id)) continue;
-      byId.set(ref.id, ref);
-      const key = ref.name.toLowerCase();
-      byName.set(key, [...(byName.get(key) ?? []), ref]);
-    }
-  }
-  const problems: string[] = [];
-  const hints: string[] = [];
-  const resolved = new Map<string, GroupRef>();
-  for (const entry of unique) {
-    if (GROUP_ID.test(entry)) {
-      const ref = byId.get(entry);
-      if (ref) resolved.set(entry, ref);
-      else problems.push(`groups.push: Okta has no group with id ${entry}`);
-      continue;
-    }
-    // Okta's `eq` ignores case; the configured name must match exactly.
-    const candidates = byName.get(entry.toLowerCase()) ?? [];
-    const exact = candidates.filter((ref) => ref.name === entry);
-    if (exact.length === 1) resolved.set(entry, exact[0]!);
-    else if (exact.length > 1) {
-      problems.push(`groups.push: ${exact.length} Okta groups are named "${entry}" (${exact.map((g) => g.id).join(", ")})`);
-      hints.push("list such a group by its id instead of its name");
-    } else {
-      problems.push(`groups.push: Okta has no group named "${entry}"`);
-      const nearly = candidates[0]?.name;
-      hints.push(
-        nearly !== undefined
-          ? `did you mean "${nearly}"? Group names must match exactly, case included`
-          : "check the name in the Okta admin console (Directory > Groups), or list the group by its id (00g...)",
-      );
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems, [...new Set(hints)].join("; ") || undefined);
-  return wanted.map((entry) => resolved.get(entry)!);
-}
-
-/** The groups assigned to the app (`groups.push: assigned`), with the group embedded where Okta sends it. */
-export async function assignedGroups(connection: OktaConnection, appId: string): Promise<GroupRef[]> {
-  const collection = rawCollection(connection, `/api/v1/apps/${encodeURIComponent(appId)}/groups`, { limit: APP_GROUPS_PAGE_SIZE, expand: "group" });
-  const refs: (GroupRef | string)[] = [];
-  await readPages(connection, collection, (page) => {
-    for (const item of page as readonly { id?: unknown; _embedded?: { group?: unknown } }[]) {
-      if (typeof item?.id !== "string") throw new ProtocolError("Okta listed a group assignment without a group id");
-      const embedded = groupRef(item._embedded?.group);
-      refs.push(embedded && embedded.id === item.id ? embedded : item.id);
-    }
-  });
-  const groups: GroupRef[] = [];
-  for (const ref of refs) groups.push(typeof ref === "string" ? await getGroupRef(connection, ref) : ref);
-  return groups;
+/** Resolves one `groups.push` entry as the pull does, with the same errors (`check`). */
+export async function resolvePushEntry(connection: OktaConnection, appId: string, entry: string): Promise<{ refs: GroupRef[]; warnings: string[] }> {
+  return selectGroups(connection, { appId, push: entry === "assigned" ? "assigned" : [entry] });
 }
 
 async function readMemberIds(connection: OktaConnection, groupId: string, onPage: (count: number) => void): Promise<string[]> {
@@ -183,12 +60,12 @@ async function readMemberIds(connection: OktaConnection, groupId: string, onPage
  * reads the members again.
  */
 export async function readGroups(connection: OktaConnection, options: ReadGroupsOptions): Promise<ReadGroupsResult> {
-  const resolved = options.groups === "assigned" ? await assignedGroups(connection, options.appId) : await resolveConfiguredGroups(connection, options.groups);
-  return withMembers(connection, resolved, options);
+  const { refs, warnings } = await selectGroups(connection, { appId: options.appId, push: options.groups, exclude: options.exclude });
+  return { ...(await withMembers(connection, refs, options)), warnings };
 }
 
 /** Reads the members of each group whose lastMembershipUpdated moved; reuses the others'. */
-async function withMembers(connection: OktaConnection, resolved: readonly GroupRef[], options: ReadGroupsOptions): Promise<ReadGroupsResult> {
+async function withMembers(connection: OktaConnection, resolved: readonly GroupRef[], options: ReadGroupsOptions): Promise<Omit<ReadGroupsResult, "warnings">> {
   const refs: GroupRef[] = [];
   const seen = new Set<string>();
   for (const ref of resolved) {
@@ -243,6 +120,10 @@ export async function readGroupsSince(
   delta: GroupDelta,
 ): Promise<ReadGroupsResult | string> {
   const { previous } = options;
+  // A new or renamed group may now match a pattern, or an exclusion: only a full read can tell.
+  if ((options.exclude?.length ?? 0) > 0 || (options.groups !== "assigned" && options.groups.some((e) => e.trim() === "assigned" || isPattern(e.trim())))) {
+    return "groups.push or groups.exclude has patterns or exclusions";
+  }
   let refs: GroupRef[];
   if (options.groups === "assigned") {
     const changed = delta.log.assignment.size > 0 || [...delta.log.deleted].some((id) => previous.has(id));
@@ -289,5 +170,5 @@ export async function readGroupsSince(
     const reason = update(await getGroupRef(connection, id));
     if (reason !== undefined) return reason;
   }
-  return withMembers(connection, refs, options);
+  return { ...(await withMembers(connection, refs, options)), warnings: [] };
 }

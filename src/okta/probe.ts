@@ -5,6 +5,7 @@
  * credential, an app that exists) is skipped with the reason.
  */
 import { type CheckResult, Checklist, type Planned } from "../checklist.js";
+import { isPattern } from "../config/name-patterns.js";
 import type { OktaAuth } from "../config/types.js";
 import { errorMessage, NetworkError, SyncError } from "../errors.js";
 import { unreachableFix } from "../http/connect-fix.js";
@@ -22,6 +23,14 @@ export interface OktaProbeSettings {
   groups: string[] | "assigned";
   /** The scopes a pull reads with. */
   requiredScopes: readonly string[];
+}
+
+/** "3 groups: A (00g...), B (00g...), ..." with at most 10 named. */
+function groupList(groups: readonly { id: string; name: string }[]): string {
+  if (groups.length === 0) return "no groups";
+  const shown = groups.slice(0, 10).map((g) => `${g.name} (${g.id})`);
+  const more = groups.length > shown.length ? `, and ${groups.length - shown.length} more` : "";
+  return `${groups.length} group${groups.length === 1 ? "" : "s"}: ${shown.join(", ")}${more}`;
 }
 
 /** Ends the probes early with every undecided check skipped for this reason. */
@@ -244,12 +253,7 @@ class OktaProbe {
     try {
       const groups = await listAssignedGroups(this.connection, this.settings.appId);
       this.tokenShown(undefined);
-      const shown = groups.slice(0, 10).map((g) => `${g.name} (${g.id})`);
-      const more = groups.length > shown.length ? `, and ${groups.length - shown.length} more` : "";
-      this.list.pass(
-        "okta.groups",
-        groups.length === 0 ? "no groups are assigned to the app: none will be pushed" : `${groups.length} group${groups.length === 1 ? "" : "s"}: ${shown.join(", ")}${more}`,
-      );
+      this.list.pass("okta.groups", groups.length === 0 ? "no groups are assigned to the app: none will be pushed" : groupList(groups));
     } catch (raw) {
       const failure = this.failure(raw);
       this.tokenShown(failure);
@@ -260,9 +264,11 @@ class OktaProbe {
   private async pushGroup(entry: string): Promise<void> {
     const id = `okta.group:${entry}`;
     try {
-      const group = await resolvePushGroup(this.connection, entry);
+      const { refs, warnings } = await resolvePushGroup(this.connection, this.settings.appId, entry);
       this.tokenShown(undefined);
-      this.list.pass(id, `${group.name} (${group.id})`);
+      if (warnings.length > 0) this.list.warn(id, warnings.join("; "), "check the pattern against the group names in the Okta admin console (Directory > Groups)");
+      else if (isPattern(entry) || entry === "assigned") this.list.pass(id, groupList(refs));
+      else this.list.pass(id, `${refs[0]!.name} (${refs[0]!.id})`);
     } catch (raw) {
       if (raw instanceof SyncError && raw.kind === "config") {
         // Okta answered the lookup: no such group, or several with that name.

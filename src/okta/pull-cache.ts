@@ -34,6 +34,8 @@ export interface CacheSettings {
   orgUrl: string;
   appId: string;
   groups: readonly string[] | "assigned";
+  /** `groups.exclude`: part of what the cached groups were read for. */
+  excludeGroups?: readonly string[] | undefined;
   /** The profile attributes the mapping reads. */
   projection: { user: readonly string[]; app: readonly string[] };
   /** `sync.fullEvery` (ms); undefined: never forced. */
@@ -49,6 +51,12 @@ const PUSH_KEY = "okta.groupsPush";
 /** When the cache was last brought up to date (local time). */
 const LAST_PULL_KEY = "okta.lastPullAt";
 const DAY_MS = 86_400_000;
+
+/** What PUSH_KEY holds: `groups.push`, and `groups.exclude` when there is one (so older caches still match). */
+function pushKeyOf(settings: CacheSettings): string {
+  const exclude = settings.excludeGroups ?? [];
+  return JSON.stringify(exclude.length === 0 ? settings.groups : { push: settings.groups, exclude });
+}
 
 /** The cache holds only the attributes the mapping reads: another mapping needs another read. */
 function cacheKeyOf(settings: CacheSettings): string {
@@ -71,7 +79,7 @@ export function incrementalBase(store: OktaCacheStore, settings: CacheSettings, 
   if (checkpoint === undefined || lastFull === undefined || store.oktaCache.countAppUsers() === 0) {
     return "no earlier full pull to start from";
   }
-  if (store.getMeta(PUSH_KEY) !== JSON.stringify(settings.groups)) return "groups.push changed since the last pull";
+  if (store.getMeta(PUSH_KEY) !== pushKeyOf(settings)) return "groups.push changed since the last pull";
   const every = settings.fullEveryMs;
   if (every !== undefined && now.getTime() - Date.parse(lastFull) >= every) return "the last full pull is older than sync.fullEvery";
   const idle = now.getTime() - Date.parse(store.getMeta(LAST_PULL_KEY) ?? lastFull);
@@ -107,7 +115,7 @@ export function savePullCache(store: OktaCacheStore, settings: CacheSettings, pu
       store.setMeta(CACHE_KEY, key);
     }
     cache.saveGroups(pull.groups);
-    store.setMeta(PUSH_KEY, JSON.stringify(settings.groups));
+    store.setMeta(PUSH_KEY, pushKeyOf(settings));
     store.setMeta(LAST_PULL_KEY, now.toISOString());
     if (pull.mode === "incremental" && pull.changedUsers !== undefined && pull.checkpoint !== undefined) {
       cache.updateAppUsers(pull.changedUsers.upserts, pull.changedUsers.removed);

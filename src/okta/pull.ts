@@ -5,7 +5,7 @@
  */
 import { ConfigError, ProtocolError } from "../errors.js";
 import { createOktaClient, getJson, type OktaClientOptions, type OktaConnection } from "./client.js";
-import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolveConfiguredGroups } from "./groups.js";
+import { assignedGroups, type GroupRef, readGroups, readGroupsSince, resolvePushEntry } from "./groups.js";
 import { forEachLimited, isNotFound, rawCollection, readPages } from "./pages.js";
 import { LOG_OVERLAP_MS, type LogCheckpoint, logHead, readFrom, readLogSince } from "./system-log.js";
 import { minus } from "./time.js";
@@ -62,14 +62,15 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
       }
     }
     const appUsers = await readAppUsers(connection, options, pageSize, concurrency);
-    const { groups, reused } = await readGroups(connection, {
+    const { groups, reused, warnings } = await readGroups(connection, {
       appId: options.appId,
       groups: options.groups,
+      exclude: options.excludeGroups,
       previous: options.previousGroups,
       concurrency,
       onProgress: options.onProgress,
     });
-    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint: covering(checkpoint, groups) };
+    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint: covering(checkpoint, groups), warnings };
   } catch (error) {
     throw connection.toSyncError(error);
   }
@@ -160,7 +161,7 @@ async function pullIncremental(
   for (const view of upserts) appUsers.set(view.id, view);
   options.onProgress?.({ kind: "appUsers", read: appUsers.size });
 
-  const groupOptions = { appId: options.appId, groups: options.groups, concurrency, onProgress: options.onProgress };
+  const groupOptions = { appId: options.appId, groups: options.groups, exclude: options.excludeGroups, concurrency, onProgress: options.onProgress };
   // From where the last run stood: a group change after its read may predate every event read now.
   const since = groupsFrom(base.checkpoint);
   const sameGroups = JSON.stringify(base.groups) === JSON.stringify(options.groups);
@@ -168,7 +169,7 @@ async function pullIncremental(
     options.previousGroups === undefined || since === undefined || !sameGroups
       ? "no earlier read of these groups to start from"
       : await readGroupsSince(connection, { ...groupOptions, previous: options.previousGroups }, { since, log: log.groups });
-  const { groups, reused } =
+  const { groups, reused, warnings } =
     typeof delta === "string" ? await readGroups(connection, { ...groupOptions, previous: options.previousGroups }) : delta;
   removed.sort();
   upserts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -183,6 +184,7 @@ async function pullIncremental(
       checkpoint: covering({ ...log.checkpoint, groupsThrough: base.checkpoint.groupsThrough }, groups),
       changedUsers: { upserts, removed },
       events: log.events,
+      warnings,
     },
   };
 }
@@ -295,10 +297,9 @@ async function readAppUsers(
 
 export type OktaGroupRef = GroupRef;
 
-/** Finds one `groups.push` entry (a group name or id) exactly as the pull does, with the same errors. */
-export async function resolvePushGroup(connection: OktaConnection, entry: string): Promise<GroupRef> {
-  const [ref] = await resolveConfiguredGroups(connection, [entry]);
-  return ref!;
+/** Finds one `groups.push` entry (a name, id, `assigned` or pattern) exactly as the pull does, with the same errors and warnings. */
+export function resolvePushGroup(connection: OktaConnection, appId: string, entry: string): Promise<{ refs: GroupRef[]; warnings: string[] }> {
+  return resolvePushEntry(connection, appId, entry);
 }
 
 /** The groups assigned to the app, as `groups.push: assigned` reads them. */

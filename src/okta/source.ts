@@ -24,9 +24,11 @@ export interface OktaSourceSettings {
   auth: OktaAuth;
   /** `groups.push`. */
   groups: string[] | "assigned";
+  /** `groups.exclude` (not applied to `backfill --group`, which names its groups). */
+  excludeGroups?: readonly string[] | undefined;
   mapping: CompiledMapping;
   /** What the mapping needs besides its rules. */
-  users: Omit<MappingOptions, "attributes" | "phoneType"> & { outsideDomains: "warn" | "skip" };
+  users: Omit<MappingOptions, "attributes" | "phoneType"> & { outsideDomains: "warn" | "skip"; exclude?: readonly string[] | undefined };
   attributes: readonly AttributeMapping[];
   phoneType: string;
   /** `command.domains`. */
@@ -124,6 +126,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
     orgUrl: settings.orgUrl,
     appId: settings.appId,
     groups: settings.groups,
+    excludeGroups: settings.excludeGroups,
     projection: settings.mapping.projection,
     fullEveryMs: settings.fullEveryMs,
   };
@@ -147,6 +150,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           appId: settings.appId,
           auth: settings.auth,
           groups,
+          excludeGroups: request.groups === undefined ? settings.excludeGroups : undefined,
           projection: settings.mapping.projection,
           previousGroups: cached ? cache?.oktaCache.loadGroups() : undefined,
           incremental,
@@ -163,7 +167,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         },
       ).catch(request.groups === undefined ? rethrow : asGroupFlagError);
       const cpuBefore = process.cpuUsage();
-      const desired = buildDesiredState(pull, {
+      const built = buildDesiredState(pull, {
         attributes: settings.attributes,
         phoneType: settings.phoneType,
         rules: settings.mapping.rules,
@@ -172,6 +176,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         domains: settings.domains,
         ...(request.linked === undefined ? {} : { linked: request.linked }),
       });
+      const desired = (pull.warnings?.length ?? 0) > 0 ? { ...built, warnings: [...(pull.warnings ?? []), ...built.warnings] } : built;
       const mappingCpuSeconds = cpuSecondsSince(cpuBefore);
       // The app users are needed past this point only to start following the log; let the others go.
       const keepUsers = request.incremental === true && pull.mode === "full";

@@ -28,6 +28,8 @@ export interface OktaPullResult {
   changedUsers?: { upserts: OktaAppUserView[]; removed: string[] } | undefined;
   /** Incremental: new System Log events read. */
   events?: number | undefined;
+  /** About the group selection: a pattern that matched no group, an exclusion that took nothing out. */
+  warnings?: string[] | undefined;
 }
 
 /** What an incremental pull starts from: the last pull's app users and where the log was read to. */
@@ -44,6 +46,8 @@ export interface OktaPullOptions {
   auth: OktaAuth;
   /** Okta group names or ids, or every group assigned to the app. */
   groups: string[] | "assigned";
+  /** `groups.exclude`: taken out of what `groups` selects. */
+  excludeGroups?: readonly string[] | undefined;
   /** Page size of app users (1..500). Default 500. */
   pageSize?: number;
   /** The groups as the last pull read them: members of a group whose lastMembershipUpdated did not move are reused. */

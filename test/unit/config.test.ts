@@ -108,8 +108,8 @@ function defaults(statePath: string): Config {
       timeoutMs: 30000,
       domains: [],
     },
-    groups: { push: [], onRemove: "keep" },
-    users: { suspended: "active", phoneType: "work", phoneRegion: "US", onUserNameChange: "update", outsideDomains: "warn" },
+    groups: { push: [], exclude: [], onRemove: "keep" },
+    users: { suspended: "active", phoneType: "work", phoneRegion: "US", onUserNameChange: "update", outsideDomains: "warn", exclude: [] },
     sync: { refreshEveryMs: undefined, fullEveryMs: 24 * 3600 * 1000 },
     safety: {
       maxDeactivations: { kind: "percent", value: 10 },
@@ -181,8 +181,8 @@ describe("values that are accepted", () => {
     const yaml = `
 okta: { orgUrl: "https://acme.okta.com/", appId: 0oa9, clientId: 0oa8, privateKey: '${JWK}', keyId: k1, scopes: [okta.users.read] }
 command: { region: eu, token: t0k3n, requestsPerMinute: 0, concurrency: 32, updateMethod: patch, membersPerRequest: 1000, timeoutMs: 100, domains: [Acme.com, acme.co.uk] }
-groups: { push: assigned, onRemove: delete }
-users: { suspended: deactivate, phoneType: mobile, phoneRegion: gb, onUserNameChange: recreate, outsideDomains: skip }
+groups: { push: assigned, exclude: [Door-Old, 'regex:^ops-'], onRemove: delete }
+users: { suspended: deactivate, phoneType: mobile, phoneRegion: gb, onUserNameChange: recreate, outsideDomains: skip, exclude: ['breakglass@acme.com', 'svc-*@acme.com'] }
 sync: { refreshEvery: 24h, fullEvery: 6h }
 safety: { maxDeactivations: 25 }
 state: { path: data/state.db }
@@ -205,8 +205,15 @@ state: { path: data/state.db }
       timeoutMs: 100,
       domains: ["acme.com", "acme.co.uk"],
     });
-    expect(config.groups).toEqual({ push: "assigned", onRemove: "delete" });
-    expect(config.users).toEqual({ suspended: "deactivate", phoneType: "mobile", phoneRegion: "GB", onUserNameChange: "recreate", outsideDomains: "skip" });
+    expect(config.groups).toEqual({ push: "assigned", exclude: ["Door-Old", "regex:^ops-"], onRemove: "delete" });
+    expect(config.users).toEqual({
+      suspended: "deactivate",
+      phoneType: "mobile",
+      phoneRegion: "GB",
+      onUserNameChange: "recreate",
+      outsideDomains: "skip",
+      exclude: ["breakglass@acme.com", "svc-*@acme.com"],
+    });
     expect(config.sync.refreshEveryMs).toBe(24 * 3600 * 1000);
     expect(config.sync.fullEveryMs).toBe(6 * 3600 * 1000);
     expect(config.safety.maxDeactivations).toEqual({ kind: "count", value: 25 });
@@ -725,7 +732,7 @@ describe("unknown keys", () => {
     [{ orgUrl: "x" }, "orgUrl: unknown key; did you mean okta.orgUrl?"],
     [{ safety: { maxDeactivation: 5 } }, "safety.maxDeactivation: unknown key; did you mean maxDeactivations?"],
     [{ attributes: [{ okta: "user.title", externalName: "title", namespace: "x" }] }, "attributes[0].namespace: unknown key (allowed here: okta, externalName, externalNamespace)"],
-    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType, phoneRegion, onUserNameChange, outsideDomains)"],
+    [{ users: { colour: "red" } }, "users.colour: unknown key (allowed here: suspended, phoneType, phoneRegion, onUserNameChange, outsideDomains, exclude)"],
   ])("%j", (extra, message) => {
     const input = { ...raw(), ...extra } as Record<string, unknown>;
     if ("okta" in extra) input.okta = { ...(raw().okta as object), ...(extra.okta as object) };
@@ -745,8 +752,12 @@ describe("validation messages", () => {
     [{ command: { concurrency: "four" } }, 'command.concurrency: must be a whole number from 1 to 32 (got "four")'],
     [{ command: { membersPerRequest: 1001 } }, "command.membersPerRequest: must be a whole number from 1 to 1000 (got 1001)"],
     [{ command: { timeoutMs: 50 } }, "command.timeoutMs: must be a whole number of milliseconds from 100 to 600000 (got 50)"],
-    [{ groups: { push: "Engineering" } }, 'groups.push: must be a list of Okta group names or ids, or the word assigned (got "Engineering")'],
-    [{ groups: { push: ["Eng", ""] } }, 'groups.push[1]: must be an Okta group name or id (a non-empty string) (got "")'],
+    [{ groups: { push: "Engineering" } }, 'groups.push: must be a list of Okta group names, ids, globs (Door-*) or regex:<pattern> entries, or the word assigned (got "Engineering")'],
+    [{ groups: { push: ["Eng", ""] } }, 'groups.push[1]: must be an Okta group name, id, glob or regex:<pattern> (a non-empty string) (got "")'],
+    [{ groups: { push: ["Door-*", "regex:(door"] } }, 'groups.push[1]: is not a valid JavaScript regular expression: Unterminated group (got "regex:(door")'],
+    [{ groups: { exclude: ["regex:"] } }, 'groups.exclude[0]: regex: needs a pattern after it, such as regex:^door- (got "regex:")'],
+    [{ groups: { exclude: "Door-Old" } }, 'groups.exclude: must be a list of Okta group names, ids, globs (Door-*) or regex:<pattern> entries (got "Door-Old")'],
+    [{ users: { exclude: ["svc-*@acme.com", "regex:[a-"] } }, 'users.exclude[1]: is not a valid JavaScript regular expression: Unterminated character class (got "regex:[a-")'],
     [{ groups: { onRemove: "archive" } }, 'groups.onRemove: must be one of keep, delete (got "archive")'],
     [{ users: { suspended: "suspend" } }, 'users.suspended: must be one of active, deactivate (got "suspend")'],
     [{ users: { phoneRegion: "Narnia" } }, 'users.phoneRegion: must be a two-letter country code such as US, GB or AU (got "Narnia")'],
@@ -760,7 +771,7 @@ describe("validation messages", () => {
     [{ command: { token: "Bearer abc" } }, 'command.token: must be the token alone, without the "Bearer " prefix'],
     [{ command: { token: "   " } }, "command.token: must not be empty (a Command SCIM bearer token)"],
     [{ command: { token: 42 } }, "command.token: must be a Command SCIM bearer token"],
-    [{ groups: 5 }, "groups: must be a mapping of keys (push, onRemove) (got 5)"],
+    [{ groups: 5 }, "groups: must be a mapping of keys (push, exclude, onRemove) (got 5)"],
     [{ attributes: { okta: "user.x" } }, "attributes: must be a list of mappings, each with okta, externalName and optionally externalNamespace (got a mapping)"],
   ])("%j", (patch, message) => {
     expect(problems(raw(patch))).toEqual([message]);
@@ -908,7 +919,7 @@ describe("validation messages", () => {
       'command.region: must be one of us, eu, aus (got "uk")',
       "command.concurrency: must be a whole number from 1 to 32 (got 50)",
       "command.token: is required: the SCIM token from Command (set it in the config file, COMMAND_SCIM_TOKEN or COMMAND_SCIM_TOKEN_FILE)",
-      'groups.push: must be a list of Okta group names or ids, or the word assigned (got "Engineering")',
+      'groups.push: must be a list of Okta group names, ids, globs (Door-*) or regex:<pattern> entries, or the word assigned (got "Engineering")',
       'safety.maxDeactivations: must be a count (e.g. 25) or a percent (e.g. 10%); a percent is from 0% to 100% (got "110%")',
       'attributes[0].okta: must be user.<attribute> (Okta user profile) or appuser.<attribute> (app user profile), such as user.department (got "usr.x")',
       'attributes[0].externalName: cannot be mapped: externalId is the Okta user id, the key that links users (got "externalId")',
