@@ -1,11 +1,12 @@
 import { type Command, Option } from "commander";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { SyncError } from "../../errors.js";
 import { planTarget } from "../../engine/sync-run.js";
 import { refusalJson } from "../../plan/guard.js";
 import { type SavedPlan, savePlan } from "../../plan/saved-plan.js";
 import { planFromConfig } from "../compose.js";
 import { type CommandContext, readConfig } from "../context.js";
+import { writeJsonLines } from "../json-lines.js";
 import { planJson, renderDrift, renderPlan } from "../render.js";
 import { renderPlanMarkdown } from "../render-markdown.js";
 
@@ -35,7 +36,9 @@ export function registerPlan(program: Command, run: (command: Command, action: (
         // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.
         const plan = { ...computed, warnings: [...computed.warnings, ...refusals.map((r) => `sync would refuse this: ${r.message}`)] };
         if (context.options.json) {
-          context.out.printJson({ ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
+          // Written an operation at a time: the plan of a large org is never one giant string.
+          const json = { ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) };
+          writeJsonLines(json, (lines) => context.out.print(lines));
         } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
         return flags.detailedExitcode === true && plan.operations.length > 0 ? 2 : 0;
@@ -44,9 +47,14 @@ export function registerPlan(program: Command, run: (command: Command, action: (
 }
 
 function writePlanFile(path: string, saved: SavedPlan): void {
+  let fd: number | undefined;
   try {
-    writeFileSync(path, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+    fd = openSync(path, "w", 0o600);
+    const file = fd;
+    writeJsonLines(saved, (lines) => writeSync(file, `${lines}\n`));
   } catch (error) {
     throw new SyncError("config", `cannot write the plan to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
