@@ -22,7 +22,11 @@ export function snapshotFingerprint(snapshot: Snapshot): string {
   const byOktaId = (a: { oktaId: string }, b: { oktaId: string }) => compareStrings(a.oktaId, b.oktaId);
   const list = <T extends { oktaId: string }>(records: readonly T[], shape: (record: T) => unknown) => {
     hash.update("[");
-    [...records].sort(byOktaId).forEach((record, i) => hash.update(`${i === 0 ? "" : ","}${JSON.stringify(canonical(shape(record)))}`));
+    let first = true;
+    for (const record of [...records].sort(byOktaId)) {
+      hash.update(`${first ? "" : ","}${JSON.stringify(canonical(shape(record)))}`);
+      first = false;
+    }
     hash.update("]");
   };
   hash.update('{"groups":');
