@@ -2,6 +2,11 @@
 // loopback. Per org size it runs the cases below and reports requests by endpoint, the minimal
 // number of Command requests the work needs (computed from Command's state before and after, not
 // from the tool's own accounting), wall time against the rate-limit bound, CPU and peak memory.
+// Peak memory is the CLI process's peak RSS as the kernel counts it (GNU time's %M, from wait4;
+// without /usr/bin/time, VmHWM of /proc/<pid>/status polled until the process ends), never the
+// process's own report. Per size it also times `plan --json` of the whole org into a file (the
+// largest plan: every user and group created), and the report ends with how peak RSS grows from
+// the smallest to the largest size, per 10,000 users.
 //
 // Usage: npm run bench [-- --sizes 1000,10000] [--large] [--latency 0] [--rate 3000] [--concurrency 4]
 //   --large       also run 100,000 users and 5,000 groups (takes a few minutes)
@@ -10,7 +15,7 @@
 //   --no-paced    skip the rate-limited cases
 // Writes bench/results.md and bench/results.json. Figures are one run on a shared machine.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,16 +76,54 @@ function writeConfig(dir, sandbox, { rate }) {
   return path;
 }
 
-function runCli(args, env) {
+const GNU_TIME = "/usr/bin/time";
+const gnuTime = existsSync(GNU_TIME);
+
+/** VmHWM of a live process in bytes, or undefined once it is gone. */
+function highWaterMark(pid) {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the CLI; resolves with its exit code, output, wall time, and its peak RSS and CPU as the
+ * kernel counted them. `stdoutFile`: stdout goes to that file instead of being collected.
+ */
+function runCli(args, env, { stdoutFile } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const timeFile = join(tmpdir(), `ocs-bench-time-${process.pid}-${started}`);
+    const command = gnuTime ? [GNU_TIME, "-o", timeFile, "-f", "%M %U %S", process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+    const out = stdoutFile === undefined ? "pipe" : openSync(stdoutFile, "w");
+    const child = spawn(command[0], command.slice(1), { env, stdio: ["ignore", out, "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
+    let polledPeak = 0;
+    const poll = gnuTime
+      ? undefined
+      : setInterval(() => {
+          polledPeak = Math.max(polledPeak, highWaterMark(child.pid) ?? 0);
+        }, 10);
+    child.stdout?.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, wallS: Number(process.hrtime.bigint() - started) / 1e9 }));
+    child.on("close", (code) => {
+      if (poll) clearInterval(poll);
+      if (typeof out === "number") closeSync(out);
+      let rssBytes = polledPeak || undefined;
+      let cpuS;
+      if (gnuTime) {
+        const [kb, user, system] = readFileSync(timeFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+        rmSync(timeFile, { force: true });
+        rssBytes = kb * 1024;
+        cpuS = user + system;
+      }
+      resolve({ code, stdout, stderr, wallS: Number(process.hrtime.bigint() - started) / 1e9, rssBytes, cpuS });
+    });
   });
 }
 
@@ -253,9 +296,9 @@ async function runSize(users, { paced }) {
       ratio: minimal.total === 0 ? (commandRequests === 0 ? 1 : Number.POSITIVE_INFINITY) : commandRequests / minimal.total,
       wallS: result.wallS,
       boundS,
-      cpuS: metric(metrics, "last_run_cpu_seconds"),
+      cpuS: result.cpuS ?? metric(metrics, "last_run_cpu_seconds"),
       planCpuS: metric(metrics, "last_run_plan_cpu_seconds"),
-      rssMB: (metric(metrics, "last_run_max_rss_bytes") ?? 0) / 1048576,
+      rssMB: (result.rssBytes ?? 0) / 1048576,
       rateLimited: commandAfter.rateLimited - commandBefore.rateLimited + (sandbox.okta.stats.rateLimited - oktaLimitedBefore),
       status: json.status,
     };
@@ -270,6 +313,7 @@ async function runSize(users, { paced }) {
     const memberPages = (ids) => ids.reduce((n, g) => n + Math.max(1, Math.ceil(memberIdsOf(g).length / MEMBER_PAGE)), 0);
     const fullOkta = (changedGroups) => Math.ceil(assigned / OKTA_PAGE) + Math.ceil(groups / SEARCH_BATCH) + memberPages(changedGroups);
     if (!paced) {
+      rows.push(await planIntoFile(users, groups, assigned, config, env, dir));
       const initial = await run("initial sync", []);
       initial.oktaTarget = fullOkta(sandbox.org.groups);
       (await run("no-change rerun", [])).oktaTarget = fullOkta([]);
@@ -299,6 +343,41 @@ async function runSize(users, { paced }) {
   return { users, groups, assigned, generatedS, rows };
 }
 
+/** `plan --json > file` against an empty snapshot: the largest plan there is (every user and group created). */
+async function planIntoFile(users, groups, assigned, config, env, dir) {
+  const file = join(dir, "plan.json");
+  const result = await runCli(["plan", "--config", config, "--json", "--log-format", "json"], env, { stdoutFile: file });
+  if (result.code !== 0) throw new Error(`plan --json: exit ${result.code}\n${result.stderr.slice(-2000)}`);
+  const plan = JSON.parse(readFileSync(file, "utf8"));
+  const megabytes = statSync(file).size / 1048576;
+  process.stderr.write(`  ${users} users, plan --json > file: ${result.wallS.toFixed(1)} s, ${plan.operations.length} operations, ${megabytes.toFixed(0)} MB of JSON\n`);
+  return {
+    users,
+    groups,
+    assigned,
+    case: PLAN_CASE,
+    paced: false,
+    changed: undefined,
+    pullMode: undefined,
+    okta: {},
+    oktaRequests: undefined,
+    command: {},
+    commandRequests: undefined,
+    minimal: undefined,
+    ratio: undefined,
+    operations: plan.operations.length,
+    jsonMB: megabytes,
+    wallS: result.wallS,
+    boundS: undefined,
+    cpuS: result.cpuS,
+    planCpuS: undefined,
+    rssMB: (result.rssBytes ?? 0) / 1048576,
+    rateLimited: 0,
+  };
+}
+
+const PLAN_CASE = "plan --json > file (empty snapshot)";
+
 // --- report --------------------------------------------------------------------------------------
 
 const fmt = (n, digits = 2) => (n === undefined || Number.isNaN(n) ? "—" : Number.isFinite(n) ? n.toFixed(digits) : "∞");
@@ -316,6 +395,12 @@ function table(size) {
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of size.rows) {
+    if (r.case === PLAN_CASE) {
+      lines.push(
+        `| ${r.case}: ${r.operations} operations, ${fmt(r.jsonMB, 1)} MB of JSON | — | — | — | — | — | — | — | ${fmt(r.wallS)} | — | — | ${fmt(r.cpuS)} | — | ${fmt(r.rssMB, 0)} | — |`,
+      );
+      continue;
+    }
     const target = r.oktaTarget === undefined ? "" : ` (≤ ${r.oktaTarget})`;
     const mode = r.pullMode === undefined ? "—" : r.fallback && r.pullMode === "full" ? `full: ${r.fallback}` : r.pullMode;
     lines.push(
@@ -339,13 +424,63 @@ const header = [
   "# Benchmark results",
   "",
   `One run of \`npm run bench\`${values.large ? " -- --large" : ""} on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, this machine (2 cores, shared).`,
-  `The CLI runs as a child process; both emulators run in the benchmark's process on loopback, latency ${latencyMs} ms.`,
+  `The CLI runs as a child process; both emulators run in the benchmark's process on loopback, latency ${latencyMs} ms. Peak RSS and CPU s are the CLI process's, as the kernel counted them (${gnuTime ? "GNU time" : "VmHWM of /proc/<pid>/status"}); plan CPU s is the run's own account of mapping the pull and diffing it.`,
   "Org: seeded generator, realistic memberships (most users in 2–5 groups, a few groups with thousands of members); every group is pushed by name.",
   `Command: concurrency ${concurrency}, ${CHUNK} members per PATCH. Minimal = requests the change in Command's state needs (one per user created or changed, one per group created with its first ${CHUNK} members inline, one PATCH per ${CHUNK} members added or removed), computed from Command's state before and after each run.`,
   `Okta target for a full run: ceil(assigned/${OKTA_PAGE}) app-user pages + ceil(groups/${SEARCH_BATCH}) group searches + member pages of groups whose membership changed. Rate-limited cases: bound = requests / allowed rate of the slower side.`,
   "",
 ];
-const markdown = [...header, ...results.map(table)].join("\n\n");
+/** Peak RSS per case and size, and MB per 10,000 users from 10,000 users (else the smallest size) to the largest. */
+function growth(sizes) {
+  const plain = sizes.filter((s) => !s.paced).sort((a, b) => a.users - b.users);
+  if (plain.length < 2) return [];
+  const high = plain[plain.length - 1];
+  const low = plain.find((s) => s.users === 10_000 && s !== high) ?? plain[0];
+  const perTenK = (r) => {
+    const other = low.rows.find((x) => x.case === r.case);
+    return other === undefined ? undefined : ((r.rssMB - other.rssMB) / (high.users - low.users)) * 10_000;
+  };
+  const lines = [
+    `### Peak RSS growth from ${low.users.toLocaleString("en-US")} to ${high.users.toLocaleString("en-US")} users`,
+    "",
+    `| case | ${plain.map((s) => `${s.users.toLocaleString("en-US")} users MB`).join(" | ")} | MB per 10k users |`,
+    `|---|${plain.map(() => "---|").join("")}---|`,
+  ];
+  for (const r of high.rows) {
+    const cells = plain.map((s) => fmt(s.rows.find((x) => x.case === r.case)?.rssMB, 0));
+    lines.push(`| ${r.case} | ${cells.join(" | ")} | ${fmt(perTenK(r), 1)} |`);
+  }
+  return [lines.join("\n")];
+}
+
+/** The memory and CPU targets at the largest size, beside what this run measured. */
+function targets(sizes) {
+  const big = sizes.filter((s) => !s.paced).sort((a, b) => b.users - a.users)[0];
+  if (big === undefined || big.users < 100_000) return [];
+  const row = (name) => big.rows.find((r) => r.case === name);
+  const rss = (names) => names.map(row).filter(Boolean).map((r) => r.rssMB);
+  const steady = big.rows.filter((r) => r.case !== "initial sync" && r.case !== PLAN_CASE);
+  const planCpu = big.rows.filter((r) => r.planCpuS !== undefined).map((r) => r.planCpuS);
+  const range = (values, digits = 0) => (values.length === 0 ? "—" : `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`);
+  const met = (values, limit) => (values.length > 0 && Math.max(...values) <= limit ? "yes" : "no");
+  const initial = rss(["initial sync"]);
+  const steadyRss = steady.map((r) => r.rssMB);
+  const plan = rss([PLAN_CASE]);
+  return [
+    [
+      `### Targets at ${big.users.toLocaleString("en-US")} users, ${big.groups.toLocaleString("en-US")} groups`,
+      "",
+      "| case | target | this run | met |",
+      "|---|---|---|---|",
+      `| initial sync, peak RSS | ≤ 300 MB | ${range(initial)} MB | ${met(initial, 300)} |`,
+      `| no-change and incremental runs, peak RSS | ≤ 200 MB | ${range(steadyRss)} MB | ${met(steadyRss, 200)} |`,
+      `| \`plan --json\` into a file, peak RSS | ≤ 300 MB | ${range(plan)} MB | ${met(plan, 300)} |`,
+      `| plan step CPU (mapping + diff), every sync case | ≤ 1 s | ${range(planCpu, 2)} s | ${met(planCpu, 1)} |`,
+    ].join("\n"),
+  ];
+}
+
+const markdown = [...header, ...targets(results), ...growth(results), ...results.map(table)].join("\n\n");
 writeFileSync(`${values.out}.md`, `${markdown}\n`);
 writeFileSync(`${values.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
 console.log(markdown);

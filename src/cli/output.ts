@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { Reporter } from "../engine/reporter.js";
 import { ConfigError, SyncError } from "../errors.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
+import { writeJson } from "./json-lines.js";
 import type { RunStatus } from "./exit.js";
 
 export type LogFormat = "pretty" | "json";
@@ -106,6 +107,13 @@ export class Output {
   printJson(value: unknown): void {
     this.resultPrinted = true;
     this.write(this.streams.stdout.isTTY === true ? JSON.stringify(value, null, 2) : JSON.stringify(value));
+  }
+
+  /** printJson for a result too large to hold as one string: written a piece at a time. */
+  printJsonStreamed(value: unknown): void {
+    this.resultPrinted = true;
+    this.stopSpinner();
+    writeJson(value, (chunk) => this.streams.stdout.write(this.redact(chunk)), this.streams.stdout.isTTY === true ? 2 : 0);
   }
 
   private write(text: string): void {

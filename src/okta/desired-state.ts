@@ -88,7 +88,9 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
   const byUserName = new Map<string, Mapped[]>();
   for (const entry of mapped.values()) {
     const key = entry.user.userName.toLowerCase();
-    byUserName.set(key, [...(byUserName.get(key) ?? []), entry]);
+    const claimants = byUserName.get(key);
+    if (claimants === undefined) byUserName.set(key, [entry]);
+    else claimants.push(entry);
   }
   for (const [key, claimants] of byUserName) {
     if (claimants.length < 2) continue;
@@ -129,11 +131,17 @@ export function buildDesiredState(pull: Pick<OktaPullResult, "appUsers" | "group
     const other = names.get(group.name.toLowerCase());
     if (other !== undefined) warnings.push(`Okta groups ${other} and ${group.id} are both named "${group.name}"`);
     names.set(group.name.toLowerCase(), group.id);
-    const members = [...new Set(group.memberIds.filter((id) => mapped.has(id)))].sort(compare);
+    const members = sortedUnique(group.memberIds.filter((id) => mapped.has(id)));
     groups.push({ oktaId: group.id, displayName: group.name, members });
   }
   groups.sort((a, b) => compare(a.oktaId, b.oktaId));
 
   skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
   return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
+}
+
+/** Sorted and unique; Okta's member lists already are, and checking costs less than sorting again. */
+function sortedUnique(ids: string[]): string[] {
+  for (let i = 1; i < ids.length; i++) if (compare(ids[i - 1]!, ids[i]!) >= 0) return [...new Set(ids)].sort(compare);
+  return ids;
 }

@@ -34,6 +34,7 @@ export function diffAttributes(
   before: UserAttributes,
   after: UserAttributes,
 ): { before: Record<string, string>; after: Record<string, string> } | undefined {
+  if (sameAttributes(before, after)) return undefined;
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(compareStrings);
   const changedBefore: Record<string, string> = {};
   const changedAfter: Record<string, string> = {};
@@ -47,6 +48,21 @@ export function diffAttributes(
     if (now !== undefined) changedAfter[key] = now;
   }
   return changed ? { before: changedBefore, after: changedAfter } : undefined;
+}
+
+/**
+ * Whether both hold the same values under the same keys, without building anything: most users
+ * of a large org did not change, and this is asked once per user.
+ */
+function sameAttributes(before: UserAttributes, after: UserAttributes): boolean {
+  let count = 0;
+  for (const key in after) {
+    if (!Object.hasOwn(after, key)) continue;
+    if (!Object.hasOwn(before, key) || before[key] !== after[key]) return false;
+    count += 1;
+  }
+  for (const key in before) if (Object.hasOwn(before, key)) count -= 1;
+  return count === 0;
 }
 
 export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOptions): Plan {

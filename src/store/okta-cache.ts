@@ -45,7 +45,7 @@ export class OktaCacheStore {
   /** The push groups as last read, by Okta id. */
   loadGroups(): Map<string, OktaGroupView> {
     const groups = new Map<string, OktaGroupView>();
-    for (const row of this.s.groups.all()) {
+    for (const row of this.s.groups.iterate()) {
       const memberIds: unknown = JSON.parse(row.member_ids);
       if (!Array.isArray(memberIds) || !memberIds.every((id) => typeof id === "string")) continue;
       groups.set(row.okta_id, {
@@ -78,7 +78,7 @@ export class OktaCacheStore {
   /** Every assigned app user as last read, by Okta user id; empty when none was kept. */
   loadAppUsers(): Map<string, OktaAppUserView> {
     const users = new Map<string, OktaAppUserView>();
-    for (const text of this.s.appUsers.all()) {
+    for (const text of this.s.appUsers.iterate()) {
       const view = JSON.parse(text) as OktaAppUserView;
       users.set(view.id, view);
     }

@@ -3,7 +3,7 @@
  * (or a cron job) sees it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
@@ -56,6 +56,22 @@ describe("plan and sync against the emulators", () => {
     expect(existsSync(db())).toBe(false);
   });
 
+  it("plan --json --out prints the plan and saves it, each one JSON document laid out as JSON.stringify does", async () => {
+    const result = await plan("--json", "--out", "first-plan.json");
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    expect(result.stdout).toBe(`${JSON.stringify(body, null, 2)}\n`);
+    expect(body.operations.filter((op: { type: string }) => op.type === "createUser")).toHaveLength(body.summary.createUser);
+    const file = join(dir, "first-plan.json");
+    const text = readFileSync(file, "utf8");
+    const saved = JSON.parse(text);
+    expect(text).toBe(`${JSON.stringify(saved, null, 2)}\n`);
+    expect(saved.plan.operations).toEqual(body.operations);
+    expect(saved.fingerprint).toBe(body.fingerprint);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(existsSync(db())).toBe(false);
+  });
+
   it("the first sync creates every assigned active user and pushed group, with members", async () => {
     const result = await sync("--json");
     expect(result.stderr).not.toContain('"level":"error"');
@@ -90,6 +106,15 @@ describe("plan and sync against the emulators", () => {
     const detailed = await plan("--detailed-exitcode", "--log-format", "pretty");
     expect(detailed.code).toBe(0);
     expect(detailed.stdout).toContain("No changes");
+  });
+
+  it("plan --json with nothing to do is still one valid JSON document, with no operations", async () => {
+    const result = await plan("--json");
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    expect(result.stdout).toBe(`${JSON.stringify(body, null, 2)}\n`);
+    expect(body.changes).toBe(false);
+    expect(body.operations).toEqual([]);
   });
 
   it("plan shows a pending update with before -> after and touches neither Command nor the snapshot", async () => {

@@ -1,3 +1,5 @@
+import fc from "fast-check";
+import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { describe, expect, it } from "vitest";
 import { mapUser } from "../../src/okta/mapping.js";
 import { toE164 } from "../../src/okta/phone.js";
@@ -22,6 +24,23 @@ describe("phone numbers to E.164", () => {
   ] as const)("%s (users.phoneRegion %s) is %s", (raw, region, e164) => {
     const result = toE164(raw, region);
     expect(result.ok && result.e164).toBe(e164);
+  });
+
+  it("reads +1 numbers in every common layout exactly as libphonenumber does, whatever the region", () => {
+    const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(""));
+    const sep = fc.constantFrom("", " ", "-", ".");
+    const raw = fc
+      .tuple(sep, fc.integer({ min: 0, max: 9 }), digits(2), fc.boolean(), sep, digits(3), sep, digits(4))
+      .map(([s1, first, rest, paren, s2, mid, s3, last]) => `+1${s1}${paren ? `(${first}${rest})` : `${first}${rest}`}${s2}${mid}${s3}${last}`);
+    fc.assert(
+      fc.property(raw, fc.constantFrom("US", "CA", "GB", "DE"), (number, region) => {
+        const parsed = parsePhoneNumberFromString(number, region);
+        const expected = parsed === undefined || !parsed.isPossible() ? { ok: false } : { ok: true, e164: parsed.number };
+        const result = toE164(number, region);
+        expect(result.ok ? { ok: true, e164: result.e164 } : { ok: false }).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("says an extension was left out", () => {

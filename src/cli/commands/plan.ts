@@ -1,8 +1,9 @@
 import { type Command, Option } from "commander";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { SyncError } from "../../errors.js";
 import type { SavedPlan } from "../../plan/saved-plan.js";
 import type { Runner } from "../context.js";
+import { writeJson } from "../json-lines.js";
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
@@ -41,7 +42,9 @@ export function registerPlan(program: Command, run: Runner): void {
         // `plan` itself succeeds whatever it found; it says when `sync` would refuse, and why.
         const plan = { ...computed, warnings: [...computed.warnings, ...refusals.map((r) => `sync would refuse this: ${r.message}`)] };
         if (context.options.json) {
-          context.out.printJson({ ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) });
+          // Written an operation at a time: the plan of a large org is never one giant string.
+          const json = { ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) };
+          context.out.printJsonStreamed(json);
         } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
         logWarnings(context.out, plan.warnings);
@@ -52,9 +55,14 @@ export function registerPlan(program: Command, run: Runner): void {
 }
 
 function writePlanFile(path: string, saved: SavedPlan): void {
+  let fd: number | undefined;
   try {
-    writeFileSync(path, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+    fd = openSync(path, "w", 0o600);
+    const file = fd;
+    writeJson(saved, (chunk) => writeSync(file, chunk));
   } catch (error) {
     throw new SyncError("config", `cannot write the plan to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
