@@ -156,6 +156,8 @@ const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].leng
 for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
 console.log(
   "\nsteady rate: Command from the first request (no burst); Okta over whole windows." +
-    "\nThe pacers keep to at most the configured count in any 61 s (a 1 s margin for arrival jitter), hence ~98.4%.",
+    "\nCommand is spaced at the configured rate and kept to at most the configured count in any 61 s (a 1 s margin for" +
+    "\narrival jitter): a run under a minute goes at the full rate, a longer one pauses 1 s a minute (~98.4%)." +
+    "\nOkta keeps to its share of each bucket per window, as Okta's headers report it.",
 );
 console.log(`Okta waited ${rows[1].waits.length} times for the bucket's reset, e.g. "${rows[1].waits[0] ?? "none"}".`);

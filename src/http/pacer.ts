@@ -56,20 +56,25 @@ export class CommandPacer {
   /** The slow restart after a hold lasts until then; `lastSlot` keeps its spacing. */
   private restartUntil = Number.NEGATIVE_INFINITY;
   private lastSlot = Number.NEGATIVE_INFINITY;
-  /** When the last request was really let go (spacing of the burst-free default). */
-  private lastRelease = Number.NEGATIVE_INFINITY;
+  /** Most requests let go in any second without a burst: the schedule's own rate, rounded up. */
+  private readonly perSecond: number;
+  /** When the last `perSecond` requests were really let go, oldest first from `releaseHead`. */
+  private readonly releases: number[] = [];
+  private releaseHead = 0;
 
   constructor(options: CommandPacerOptions) {
     const rpm = options.requestsPerMinute;
     if (!Number.isInteger(rpm) || rpm < 0) throw new RangeError(`requestsPerMinute must be a whole number >= 0 (got ${rpm})`);
     this.requestsPerMinute = rpm;
     this.windowMs = 60_000 + (options.windowMarginMs ?? 1000);
-    this.intervalMs = rpm === 0 ? 0 : this.windowMs / rpm;
+    // Spaced at the nominal rate; the log of send times keeps any window (margin included) to rpm.
+    this.intervalMs = rpm === 0 ? 0 : 60_000 / rpm;
     const burst = Math.max(1, Math.min(10, Math.floor(options.burst ?? 1)));
     const restart = options.restart ?? { ms: 5000, requests: 20 };
     this.restartMs = restart.ms;
     this.restartIntervalMs = restart.ms / Math.max(1, restart.requests);
     this.toleranceMs = (burst - 1) * this.intervalMs;
+    this.perSecond = rpm === 0 ? 0 : Math.max(1, Math.ceil(1000 / this.intervalMs));
     this.clock = options.clock;
     this.onWait = options.onWait;
   }
@@ -131,24 +136,30 @@ export class CommandPacer {
   }
 
   /**
-   * Keeps releases at least one interval apart in the order they really happen: a request woken
-   * late (a busy event loop) must not bunch up with the next one on time, or a server counting
-   * per second sees a burst the schedule never had.
+   * Keeps the releases, in the order they really happen, to the schedule's rate in any second: a
+   * request woken late (a busy event loop) must not bunch up with the ones after it into more than
+   * a server counting per second allows. A late wake-up is not carried over to the requests after
+   * it: they keep to the schedule, so a run is not slowed by every timer that fires late.
    */
   private async gate(signal: AbortSignal | undefined): Promise<void> {
     // An explicit burst allows bunching by design.
     if (this.intervalMs === 0 || this.toleranceMs > 0) return;
     for (;;) {
       const now = this.clock.now();
-      const gap = this.lastRelease + this.intervalMs - now;
+      const full = this.releases.length - this.releaseHead >= this.perSecond;
+      const gap = full ? this.releases[this.releaseHead]! + 1000 - now : 0;
       if (gap <= 0.5) {
-        this.lastRelease = now;
+        this.releases.push(now);
+        if (full) this.releaseHead++;
+        if (this.releaseHead > 4096) {
+          this.releases.splice(0, this.releaseHead);
+          this.releaseHead = 0;
+        }
         return;
       }
       await this.clock.sleep(gap, signal);
     }
   }
-
 }
 
 /**

@@ -259,7 +259,7 @@ describe("SCIM client retries", () => {
 describe("SCIM client pacing (real time)", () => {
   it("spaces requests under requestsPerMinute, so Command's own limit is never hit", async () => {
     // Command allows 600 a minute here; the client is set to the same. With no burst (the
-    // default) requests go one per ~102 ms (61 s / 600), the first at once.
+    // default) requests go one per 100 ms (60 s / 600), the first at once.
     const command = await startVerkadaEmulator({ requestsPerMinute: 600 });
     const client = createScimClient({ baseUrl: command.url, token: command.token, requestsPerMinute: 600, retry: RETRY, connections: 4 });
     open.push(command, client);
@@ -268,7 +268,7 @@ describe("SCIM client pacing (real time)", () => {
     expect(command.requests.every((r) => r.status === 201)).toBe(true);
     // No request reached Command before its turn: the k-th no sooner than k intervals after the
     // calls began. Lower bounds only: a busy machine only makes them later.
-    const interval = 61_000 / 600;
+    const interval = 60_000 / 600;
     const arrivals = command.requests.map((r) => r.at - started).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(25);
     // 2 ms: the clocks involved count whole milliseconds.

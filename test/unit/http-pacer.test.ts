@@ -54,12 +54,15 @@ describe("CommandPacer", () => {
     expect(clock.t).toBe(5000);
   });
 
-  it("spaces requests evenly: rpm 60 without burst is one a second (plus the window margin)", () => {
+  it("spaces requests evenly: rpm 60 without burst is one a second, and never more than 60 in 61 s (the window margin)", () => {
     const exact = new CommandPacer({ requestsPerMinute: 60, burst: 1, windowMarginMs: 0, clock: new VirtualClock() });
     expect(Array.from({ length: 5 }, () => exact.reserve(0))).toEqual([0, 1000, 2000, 3000, 4000]);
+    // With the margin the spacing stays one a second; the 61st request waits for the 61 s window.
     const margin = new CommandPacer({ requestsPerMinute: 60, burst: 1, clock: new VirtualClock() });
-    const slots = Array.from({ length: 4 }, () => margin.reserve(0));
-    expect(slots.map((t) => Math.round(t))).toEqual([0, 1017, 2033, 3050]);
+    const slots = Array.from({ length: 62 }, () => margin.reserve(0));
+    expect(slots.slice(0, 4)).toEqual([0, 1000, 2000, 3000]);
+    expect(slots.slice(58)).toEqual([58_000, 59_000, 61_000, 62_000]);
+    expect(maxInWindow(slots, 61_000)).toBe(60);
   });
 
   it("sends no burst by default, even after a pause: never more than the per-second rate in any second", () => {
@@ -70,6 +73,21 @@ describe("CommandPacer", () => {
     const after = Array.from({ length: 12 }, () => pacer.reserve(10_000));
     expect(after[1]! - after[0]!).toBe(100);
     expect(maxInWindow(after, 1000)).toBe(10);
+  });
+
+  it("a timer that fires late delays that request only: the rest keep to the schedule, and no second holds more than the rate", async () => {
+    // Every other sleep ends 7 ms late, as on a busy machine; requests are released through acquire().
+    const clock = new VirtualClock();
+    let wakes = 0;
+    const late: Clock = { now: clock.now, random: clock.random, sleep: (ms, signal) => clock.sleep(ms + (wakes++ % 2 === 0 ? 7 : 0), signal) };
+    const pacer = new CommandPacer({ requestsPerMinute: 3000, windowMarginMs: 0, clock: late });
+    const released: number[] = [];
+    const callers = Array.from({ length: 500 }, () => pacer.acquire().then(() => released.push(clock.now())));
+    await clock.run();
+    await Promise.all(callers);
+    // 500 requests at 20 ms are 9.98 s of schedule; a late wake-up is not carried over to the next.
+    expect(released.at(-1)!).toBeLessThanOrEqual(499 * 20 + 7 + 1);
+    expect(maxInWindow(released, 1000)).toBeLessThanOrEqual(50);
   });
 
   it("an explicit burst lets that many go at once after a pause, then spaces the rest", () => {
