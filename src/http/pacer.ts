@@ -1,9 +1,9 @@
 /**
  * Pacing, so that this job takes its turn instead of running into rate limits.
  *
- * - `CommandPacer`: at most `requestsPerMinute` requests in any 60 s, spaced evenly with no
- *   burst (Command, or a gateway in front of it, may count per second too), shared by every
- *   request of a run, retries included. After a 429 it holds every request through Command's
+ * - `CommandPacer`: requests spaced evenly at `requestsPerMinute`, at most that many in any 61 s
+ *   (a margin for arrival jitter), with no burst (Command, or a gateway in front of it, may count
+ *   per second too), shared by every request of a run, retries included. After a 429 it holds every request through Command's
  *   cooldown, then restarts slowly: Command answers 429 again to more than 25 requests in the
  *   5 s after a cooldown.
  * - `OktaPacer`: per Okta rate-limit bucket, learns the limit and the window from each response's
