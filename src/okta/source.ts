@@ -6,7 +6,7 @@
  * The Okta SDK takes most of the CLI's start-up: it is loaded here only when Okta is read, so a
  * command that never reads Okta (`check --skip-remote`, `runs`) does not pay for it.
  */
-import type { AttributeMapping, OktaAuth } from "../config/types.js";
+import type { AttributeMapping } from "../config/types.js";
 import type { WaitListener } from "../http/clock.js";
 import type { ResponseListener } from "../http/http-event.js";
 import type { RetryConfig } from "../http/retry-policy.js";
@@ -16,16 +16,10 @@ import type { DesiredState, OktaGroupView } from "../model.js";
 import { buildDesiredState } from "./desired-state.js";
 import type { CompiledMapping, MappingOptions } from "./mapping.js";
 import { type CacheSettings, cacheMatches, incrementalBase, type OktaCacheStore, savePullCache } from "./pull-cache.js";
-import type { IncrementalBase, OktaPullResult } from "./types.js";
+import type { IncrementalBase, OktaPullOptions, OktaPullResult } from "./types.js";
 
-export interface OktaSourceSettings {
-  orgUrl: string;
-  appId: string;
-  auth: OktaAuth;
-  /** `groups.push`. */
-  groups: string[] | "assigned";
-  /** `groups.exclude` (not applied to `backfill --group`, which names its groups). */
-  excludeGroups?: readonly string[] | undefined;
+/** `groups` is `groups.push`; `excludeGroups` is `groups.exclude` (not applied to `backfill --group`, which names its groups). */
+export interface OktaSourceSettings extends Pick<OktaPullOptions, "orgUrl" | "appId" | "auth" | "groups" | "excludeGroups"> {
   mapping: CompiledMapping;
   /** What the mapping needs besides its rules. */
   users: Omit<MappingOptions, "attributes" | "phoneType"> & { outsideDomains: "warn" | "skip"; exclude?: readonly string[] | undefined };
