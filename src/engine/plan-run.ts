@@ -76,10 +76,12 @@ export async function compute(
   options: PlanOptions,
 ): Promise<Computed> {
   const selection = options.selection ?? {};
+  const linked = new Map<string, string>();
+  for (const u of snapshot.users) linked.set(u.oktaId, u.userName);
   const pulled = await pullDesiredState(ports.okta, reporter, {
     ...(selection.groups === undefined ? {} : { groups: selection.groups }),
     // In a userName collision the Okta user already linked keeps the name.
-    linked: new Map(snapshot.users.map((u) => [u.oktaId, u.userName])),
+    linked,
     incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
   });
   const { desired, summary, mappingCpuSeconds } = pulled;

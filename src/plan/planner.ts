@@ -70,8 +70,11 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   // Held users: assigned in Okta but not pushable. Their Command user and its memberships stay
   // exactly as the snapshot has them; only leaving the app deactivates.
   const held = new Set(skipped.map((u) => u.oktaId));
-  const desiredUsers = new Map(desired.users.filter((u) => !held.has(u.oktaId)).map((u) => [u.oktaId, u]));
-  const snapshotUsers = new Map(snapshot.users.map((u) => [u.oktaId, u]));
+  // Built in loops: no pair array per user on the way (an org of 100,000 users makes 200,000).
+  const desiredUsers = new Map<string, DesiredUser>();
+  for (const u of desired.users) if (!held.has(u.oktaId)) desiredUsers.set(u.oktaId, u);
+  const snapshotUsers = new Map<string, SnapshotUser>();
+  for (const u of snapshot.users) snapshotUsers.set(u.oktaId, u);
   const snapshotGroups = new Map(snapshot.groups.map((g) => [g.oktaId, g]));
 
   const warnings: string[] = [...desired.warnings];
