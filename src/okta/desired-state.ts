@@ -6,7 +6,15 @@
  * it goes to `skipped`, never to "gone", so the planner leaves its Command user as it is. A user
  * Okta says has left (see isActive) is not held, whatever its data: there is nothing to push.
  */
-import { compareStrings as compare, type DesiredGroup, type DesiredState, type DesiredUser, type SkippedUser } from "../model.js";
+import {
+  compareStrings as compare,
+  type DesiredGroup,
+  type DesiredState,
+  type DesiredUser,
+  type SkippedUser,
+  type SnapshotUser,
+  type UserAttributes,
+} from "../model.js";
 import { userExcluder } from "../config/name-patterns.js";
 import { isActive, type MappingOptions, mappingRules, mapUser, type Rule } from "./mapping.js";
 import type { OktaAppUserView, OktaGroupView, OktaPullResult } from "./types.js";
@@ -21,6 +29,12 @@ export interface DesiredStateOptions extends MappingOptions {
    * collision the linked user keeps its name; otherwise the lower Okta id does.
    */
   linked?: ReadonlyMap<string, string>;
+  /**
+   * What the snapshot holds of a linked user. A user whose mapped attributes are the snapshot's,
+   * key for key and in the same order, takes the snapshot's objects instead of a copy of them: in
+   * a run where little changed, the desired state then costs next to nothing beside the snapshot.
+   */
+  known?: (oktaId: string) => Pick<SnapshotUser, "oktaId" | "userName" | "attributes"> | undefined;
   /** The rules compiled once for the run; worked out from `attributes` and `phoneType` when left out. */
   rules?: readonly Rule[];
   /** `users.exclude`: logins, ids, globs or regexes of users never pushed. */
@@ -82,8 +96,13 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
         entries.push({ kind: "unmappable", id: appUser.id, login, reason: result.reason, active: isActive(appUser, options.suspended) });
         return;
       }
-      const user: DesiredUser = { oktaId: appUser.id, userName: result.userName, attributes: result.attributes, active: result.active };
-      entries.push({ kind: "mapped", id: appUser.id, login, user, warnings: result.warnings.length === 0 ? undefined : result.warnings });
+      const known = options.known?.(appUser.id);
+      const user: DesiredUser =
+        known !== undefined && known.userName === result.userName && sameInOrder(known.attributes, result.attributes)
+          ? { oktaId: known.oktaId, userName: known.userName, attributes: known.attributes, active: result.active }
+          : { oktaId: appUser.id, userName: result.userName, attributes: result.attributes, active: result.active };
+      const warnings = result.warnings.length === 0 ? undefined : result.warnings;
+      entries.push({ kind: "mapped", id: user.oktaId, login: login === user.userName ? user.userName : login, user, warnings });
     },
     finish(groups) {
       entries.sort((a, b) => compare(a.id, b.id));
@@ -198,6 +217,17 @@ function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[
 
   skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
   return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
+}
+
+/** The same keys with the same values, in the same order. */
+function sameInOrder(a: UserAttributes, b: UserAttributes): boolean {
+  const keys = Object.keys(a);
+  let i = 0;
+  for (const key in b) {
+    if (keys[i] !== key || a[key] !== b[key]) return false;
+    i += 1;
+  }
+  return i === keys.length;
 }
 
 /** Sorted and unique; Okta's member lists already are, and checking costs less than sorting again. */

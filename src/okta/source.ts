@@ -12,7 +12,7 @@ import type { ResponseListener } from "../http/http-event.js";
 import type { RetryConfig } from "../http/retry-policy.js";
 import type { CheckResult } from "../checklist.js";
 import { ConfigError, SyncError } from "../errors.js";
-import type { DesiredState, OktaGroupView } from "../model.js";
+import type { DesiredState, OktaGroupView, SnapshotUser } from "../model.js";
 import { desiredStateBuilder } from "./desired-state.js";
 import type { CompiledMapping, MappingOptions } from "./mapping.js";
 import { type CacheSettings, cacheMatches, incrementalBase, type KeptAppUser, type KeptPull, keptAppUser, type OktaCacheStore, savePullCache } from "./pull-cache.js";
@@ -56,6 +56,8 @@ export interface PullRequest {
   incremental?: boolean | undefined;
   /** Okta user id -> userName of the users the snapshot links: in a userName collision they keep the name. */
   linked?: ReadonlyMap<string, string> | undefined;
+  /** The snapshot's users by Okta id: an unchanged user's desired state shares the snapshot's objects. */
+  known?: ReadonlyMap<string, Pick<SnapshotUser, "oktaId" | "userName" | "attributes">> | undefined;
   /** Okta group names or ids to read instead of `groups.push` (`backfill --group`). */
   groups?: readonly string[] | undefined;
   /** Users outside `command.domains` are kept with a warning, whatever `users.outsideDomains` says (`check`). */
@@ -151,6 +153,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         ...(request.keepOutsideDomains === true ? { outsideDomains: "warn" as const } : {}),
         domains: settings.domains,
         ...(request.linked === undefined ? {} : { linked: request.linked }),
+        ...(request.known === undefined ? {} : { known: (oktaId: string) => request.known?.get(oktaId) }),
       });
       // The app users are needed past the mapping only to start following the log (a full pull
       // of an incremental run): then each is kept as the cache stores it, as JSON.

@@ -55,6 +55,8 @@ export function diffAttributes(
  * of a large org did not change, and this is asked once per user.
  */
 function sameAttributes(before: UserAttributes, after: UserAttributes): boolean {
+  // An unchanged user's desired attributes are often the snapshot's own object.
+  if (before === after) return true;
   let count = 0;
   for (const key in after) {
     if (!Object.hasOwn(after, key)) continue;
