@@ -135,10 +135,16 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   }
 
   const activeMember = (oktaId: string): boolean => desiredUsers.get(oktaId)?.active === true;
-  const memberRef = (oktaId: string): MemberRef => ({
-    oktaId,
-    userName: desiredUsers.get(oktaId)?.userName ?? snapshotUsers.get(oktaId)?.userName ?? oktaId,
-  });
+  // One reference per user, however many groups it is added to or removed from.
+  const refs = new Map<string, MemberRef>();
+  const memberRef = (oktaId: string): MemberRef => {
+    let ref = refs.get(oktaId);
+    if (ref === undefined) {
+      ref = { oktaId, userName: desiredUsers.get(oktaId)?.userName ?? snapshotUsers.get(oktaId)?.userName ?? oktaId };
+      refs.set(oktaId, ref);
+    }
+    return ref;
+  };
 
   const desiredGroupIds = new Set<string>();
   for (const group of [...desired.groups].sort(byOktaId)) {
