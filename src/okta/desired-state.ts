@@ -105,7 +105,8 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
       entries.push({ kind: "mapped", id: user.oktaId, login: login === user.userName ? user.userName : login, user, warnings });
     },
     finish(groups) {
-      entries.sort((a, b) => compare(a.id, b.id));
+      // Pages usually come in id order: checking costs less than sorting again.
+      if (!inIdOrder(entries)) entries.sort((a, b) => compare(a.id, b.id));
       const state = assemble(entries, groups, excludedBy, options);
       entries.length = 0;
       return state;
@@ -217,6 +218,11 @@ function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[
 
   skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
   return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
+}
+
+function inIdOrder(entries: readonly Entry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (compare(entries[i - 1]!.id, entries[i]!.id) > 0) return false;
+  return true;
 }
 
 /** The same keys with the same values, in the same order. */

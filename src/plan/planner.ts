@@ -150,7 +150,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
   for (const group of [...desired.groups].sort(byOktaId)) {
     desiredGroupIds.add(group.oktaId);
     // Deactivated users are taken out of pushed groups.
-    const members = [...new Set(group.members.filter(activeMember))].sort(compareStrings);
+    const members = sortedUnique(group.members.filter(activeMember));
     const known = snapshotGroups.get(group.oktaId);
     if (known === undefined) {
       groupChanges.push({ type: "createGroup", oktaGroupId: group.oktaId, displayName: group.displayName });
@@ -168,10 +168,7 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
         after: { displayName: group.displayName },
       });
     }
-    const had = new Set(known.members);
-    const wanted = new Set(members);
-    const added = members.filter((id) => !had.has(id));
-    const removed = [...known.members].filter((id) => !wanted.has(id) && !held.has(id)).sort(compareStrings);
+    const { added, removed } = memberChanges(sorted(known.members), members, held);
     if (added.length > 0) {
       memberships.push({ type: "addMembers", oktaGroupId: group.oktaId, displayName: group.displayName, members: added.map(memberRef) });
     }
@@ -193,6 +190,45 @@ export function plan(desired: DesiredState, snapshot: Snapshot, options: PlanOpt
     warnings,
     skipped,
   };
+}
+
+/** Sorted and unique; lists that already are (the pull's and the snapshot's) are only checked. */
+function sortedUnique(ids: string[]): string[] {
+  for (let i = 1; i < ids.length; i++) if (compareStrings(ids[i - 1]!, ids[i]!) >= 0) return [...new Set(ids)].sort(compareStrings);
+  return ids;
+}
+
+/** In order (repeats kept); a list that already is (the snapshot's) is only checked. */
+function sorted(ids: readonly string[]): readonly string[] {
+  for (let i = 1; i < ids.length; i++) if (compareStrings(ids[i - 1]!, ids[i]!) > 0) return [...ids].sort(compareStrings);
+  return ids;
+}
+
+/**
+ * Members to add and to remove (held users never are), in one walk of the two sorted lists:
+ * `had` may repeat an id (each repeat is removed, as listed), `wanted` is unique.
+ */
+function memberChanges(had: readonly string[], wanted: readonly string[], held: ReadonlySet<string>): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  let i = 0;
+  let j = 0;
+  let matched = false;
+  while (i < had.length || j < wanted.length) {
+    const order = i === had.length ? 1 : j === wanted.length ? -1 : compareStrings(had[i]!, wanted[j]!);
+    if (order === 0) {
+      matched = true;
+      i += 1;
+    } else if (order < 0) {
+      if (!held.has(had[i]!)) removed.push(had[i]!);
+      i += 1;
+    } else {
+      if (!matched) added.push(wanted[j]!);
+      matched = false;
+      j += 1;
+    }
+  }
+  return { added, removed };
 }
 
 function deactivate(user: SnapshotUser): Operation {
