@@ -5,7 +5,7 @@
 import type { SnapshotStore } from "../apply/ports.js";
 import type { Config } from "../config/types.js";
 import { SyncError } from "../errors.js";
-import type { DesiredState, Limit, Plan, Snapshot } from "../model.js";
+import type { DesiredState, Limit, Plan, Snapshot, SnapshotUser } from "../model.js";
 import { EXCLUDED_REASON } from "../okta/desired-state.js";
 import { cpuSecondsSince } from "../okta/source.js";
 import { snapshotFingerprint } from "../plan/fingerprint.js";
@@ -76,10 +76,17 @@ export async function compute(
   options: PlanOptions,
 ): Promise<Computed> {
   const selection = options.selection ?? {};
+  const linked = new Map<string, string>();
+  const known = new Map<string, SnapshotUser>();
+  for (const u of snapshot.users) {
+    linked.set(u.oktaId, u.userName);
+    known.set(u.oktaId, u);
+  }
   const pulled = await pullDesiredState(ports.okta, reporter, {
     ...(selection.groups === undefined ? {} : { groups: selection.groups }),
     // In a userName collision the Okta user already linked keeps the name.
-    linked: new Map(snapshot.users.map((u) => [u.oktaId, u.userName])),
+    linked,
+    known,
     incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
   });
   const { desired, summary, mappingCpuSeconds } = pulled;

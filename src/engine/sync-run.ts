@@ -190,24 +190,19 @@ async function syncWithStore(
         plan = options.saved.plan;
         refusals = options.force ? [] : checkSafety(plan, snapshot, limitsOf(config, options));
       } else {
-        const refresh = options.refresh === true || (options.selection === undefined && refreshDue(config, store, new Date()));
-        const computed = await compute(config, ports, snapshot, reporter, { ...options, refresh });
-        pullSummary = computed.pullSummary;
-        planCpuSeconds = computed.planCpuSeconds;
-        scope = scopeOf(computed.desired);
-        plan = computed.plan;
-        drift = computed.drift;
-        planBase = computed.refreshed ?? snapshot;
-        refusals = refusalsOf(config, computed, snapshot, options);
+        const planned = await planAndKeep(config, options, reporter, ports, snapshot, (done) => {
+          // Known to the run's end (and its metrics) even when keeping the pull fails.
+          ({ pullSummary, planCpuSeconds, scope } = done);
+        });
+        ({ plan, drift, refusals } = planned);
+        planBase = planned.refreshed ?? snapshot;
         // A refused run writes nothing: not the pull cache, not the refreshed snapshot.
         if (refusals.length > 0) return refuse();
-        // The pull is accepted: keep it for the next one (a narrowed run read only part of it).
-        if (!computed.scoped && options.selection === undefined) ports.okta.keep(computed.pulled, options.incremental === true);
-        if (computed.refreshed !== undefined) {
+        if (planned.refreshed !== undefined) {
           // What Command really holds is the truth to apply against, whatever happens next.
-          writeSnapshot(store, snapshot, computed.refreshed);
+          writeSnapshot(store, snapshot, planned.refreshed);
           store.setMeta(LAST_REFRESH_KEY, new Date().toISOString());
-          snapshot = computed.refreshed;
+          snapshot = planned.refreshed;
         }
       }
       // A saved plan is no exception: it may have been made before Command had anyone.
@@ -284,6 +279,33 @@ async function syncWithStore(
     if (!finished) finish("failed", emptySummary(), 0, [errorMessage(error)], { reasons: [errorMessage(error)] });
     throw error;
   }
+}
+
+/**
+ * Pull, plan and guard; an accepted pull is kept for the next one. In a function of its own so
+ * that the pull and the desired state are let go before the plan is applied: only the plan and
+ * what the run reports of it come out.
+ */
+async function planAndKeep(
+  config: Config,
+  options: SyncOptions,
+  reporter: Reporter,
+  ports: RunPorts,
+  snapshot: Snapshot,
+  onComputed: (done: { pullSummary: PullSummary | undefined; planCpuSeconds: number; scope: ReturnType<typeof scopeOf> }) => void,
+) {
+  const refresh = options.refresh === true || (options.selection === undefined && refreshDue(config, ports.snapshot, new Date()));
+  const computed = await compute(config, ports, snapshot, reporter, { ...options, refresh });
+  onComputed({ pullSummary: computed.pullSummary, planCpuSeconds: computed.planCpuSeconds, scope: scopeOf(computed.desired) });
+  const refusals = refusalsOf(config, computed, snapshot, options);
+  // The pull is accepted: keep it for the next one (a narrowed run read only part of it).
+  if (refusals.length === 0 && !computed.scoped && options.selection === undefined) ports.okta.keep(computed.pulled, options.incremental === true);
+  return {
+    plan: computed.plan,
+    drift: computed.drift,
+    refreshed: computed.refreshed,
+    refusals,
+  };
 }
 
 /**

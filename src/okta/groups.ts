@@ -41,13 +41,22 @@ export async function resolvePushEntry(connection: OktaConnection, appId: string
   return selectGroups(connection, { appId, push: entry === "assigned" ? "assigned" : [entry] });
 }
 
-async function readMemberIds(connection: OktaConnection, groupId: string, onPage: (count: number) => void): Promise<string[]> {
+/**
+ * `shared`: one string per user id across the groups read (most users are in several), so the
+ * member lists of a large org do not hold a copy of an id per membership.
+ */
+async function readMemberIds(connection: OktaConnection, groupId: string, shared: Map<string, string>, onPage: (count: number) => void): Promise<string[]> {
   const collection = rawCollection(connection, `/api/v1/groups/${encodeURIComponent(groupId)}/users`, { limit: MEMBERS_PAGE_SIZE });
   const ids = new Set<string>();
   await readPages(connection, collection, (page) => {
     for (const user of page as readonly { id?: unknown }[]) {
       if (typeof user?.id !== "string") throw new ProtocolError(`Okta listed a member of group ${groupId} without an id`);
-      ids.add(user.id);
+      let id = shared.get(user.id);
+      if (id === undefined) {
+        id = user.id;
+        shared.set(id, id);
+      }
+      ids.add(id);
     }
     onPage(page.length);
   });
@@ -86,10 +95,11 @@ async function withMembers(connection: OktaConnection, resolved: readonly GroupR
     } else toRead.push(ref);
   }
   let read = 0;
+  const shared = new Map<string, string>();
   await forEachLimited(toRead, options.concurrency ?? 4, async (ref) => {
     members.set(
       ref.id,
-      await readMemberIds(connection, ref.id, (count) => {
+      await readMemberIds(connection, ref.id, shared, (count) => {
         read += count;
         options.onProgress?.({ kind: "members", read });
       }),

@@ -155,6 +155,8 @@ export function mapUser(appUser: OktaAppUserView, options: MappingOptions, rules
   const userName = attributes.userName ?? scalar(appUser.userName) ?? scalar(appUser.user.profile.login);
   if (userName === undefined) return { ok: false, reason: "it has no userName (app username and login are empty)" };
   attributes.userName = userName;
+  // One string for the values equal to the userName (often the email too), not a copy each.
+  for (const key in attributes) if (attributes[key] === userName) attributes[key] = userName;
   const email = attributes['emails[type eq "work"].value'];
   if (email !== undefined && !EMAIL.test(email)) return { ok: false, reason: `its email "${email}" is not a valid address` };
   return { ok: true, userName, attributes: sortKeys(attributes), active: isActive(appUser, options.suspended), warnings };

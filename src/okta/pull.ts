@@ -61,7 +61,7 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
         fallback ??= LOG_REFUSED;
       }
     }
-    const appUsers = await readAppUsers(connection, options, pageSize, concurrency);
+    const { appUsers, read } = await readAppUsers(connection, options, pageSize, concurrency);
     const { groups, reused, warnings } = await readGroups(connection, {
       appId: options.appId,
       groups: options.groups,
@@ -70,7 +70,17 @@ export async function pullFromOkta(options: OktaPullOptions, tuning: OktaPullTun
       concurrency,
       onProgress: options.onProgress,
     });
-    return { appUsers, groups, requests: connection.requestCount(), membersReused: reused, mode: "full", fallback, checkpoint: covering(checkpoint, groups), warnings };
+    return {
+      appUsers,
+      appUsersRead: read,
+      groups,
+      requests: connection.requestCount(),
+      membersReused: reused,
+      mode: "full",
+      fallback,
+      checkpoint: covering(checkpoint, groups),
+      warnings,
+    };
   } catch (error) {
     throw connection.toSyncError(error);
   }
@@ -156,10 +166,20 @@ async function pullIncremental(
     fetched.push(view);
   });
   const upserts = await fillMissingUsers(connection, fetched, concurrency, options.projection);
-  const appUsers = new Map(base.appUsers);
-  for (const id of removed) appUsers.delete(id);
-  for (const view of upserts) appUsers.set(view.id, view);
-  options.onProgress?.({ kind: "appUsers", read: appUsers.size });
+  let appUsers: OktaAppUserView[];
+  let read: number;
+  if (options.onAppUsers === undefined) {
+    const current = new Map<string, OktaAppUserView>();
+    for (const view of base.appUsers.values()) current.set(view.id, view);
+    for (const id of removed) current.delete(id);
+    for (const view of upserts) current.set(view.id, view);
+    appUsers = [...current.values()];
+    read = appUsers.length;
+  } else {
+    read = handOnKept(base, removed, upserts, options.onAppUsers, pageSize);
+    appUsers = [];
+  }
+  options.onProgress?.({ kind: "appUsers", read });
 
   const groupOptions = { appId: options.appId, groups: options.groups, exclude: options.excludeGroups, concurrency, onProgress: options.onProgress };
   // From where the last run stood: a group change after its read may predate every event read now.
@@ -176,7 +196,8 @@ async function pullIncremental(
   return {
     kind: "pulled",
     result: {
-      appUsers: [...appUsers.values()],
+      appUsers,
+      appUsersRead: read,
       groups,
       requests: connection.requestCount(),
       membersReused: reused,
@@ -262,24 +283,65 @@ export async function fillMissingUsers(
   return views as OktaAppUserView[];
 }
 
+/**
+ * The kept app users that are still current, then the users re-read, handed on a page at a time
+ * (the kept ones may come from storage one by one). Returns how many were handed on.
+ */
+function handOnKept(
+  base: IncrementalBase,
+  removed: readonly string[],
+  upserts: readonly OktaAppUserView[],
+  onAppUsers: NonNullable<OktaPullOptions["onAppUsers"]>,
+  pageSize: number,
+): number {
+  const replaced = new Set(removed);
+  for (const view of upserts) replaced.add(view.id);
+  let count = 0;
+  let page: OktaAppUserView[] = [];
+  for (const view of base.appUsers.values()) {
+    if (replaced.has(view.id)) continue;
+    page.push(view);
+    if (page.length >= pageSize) {
+      count += page.length;
+      onAppUsers(page, "kept");
+      page = [];
+    }
+  }
+  if (page.length > 0) onAppUsers(page, "kept");
+  if (upserts.length > 0) onAppUsers(upserts, "okta");
+  return count + page.length + upserts.length;
+}
+
 async function readAppUsers(
   connection: OktaConnection,
   options: OktaPullOptions,
   pageSize: number,
   concurrency: number,
-): Promise<OktaAppUserView[]> {
+): Promise<{ appUsers: OktaAppUserView[]; read: number }> {
   const collection = rawCollection(connection, `/api/v1/apps/${encodeURIComponent(options.appId)}/users`, { limit: pageSize, expand: "user" });
-  const views = new Map<string, PartialAppUserView>();
+  const { onAppUsers } = options;
+  // Handed on as read: only the ids are kept (a listing may repeat an item), and the rare user
+  // that came without its embedded user until it is fetched.
+  const views = new Map<string, PartialAppUserView | undefined>();
+  const incomplete: PartialAppUserView[] = [];
   const appUsersPath = `/api/v1/apps/${encodeURIComponent(options.appId)}/users`;
 
   await readPages(
     connection,
     collection,
     (page) => {
+      const complete: OktaAppUserView[] = [];
       for (const item of page) {
         const view = appUserView(item, options.projection);
-        if (!views.has(view.id)) views.set(view.id, view);
+        if (views.has(view.id)) continue;
+        if (onAppUsers === undefined) views.set(view.id, view);
+        else {
+          views.set(view.id, undefined);
+          if (view.user === undefined) incomplete.push(view);
+          else complete.push(view as OktaAppUserView);
+        }
       }
+      if (complete.length > 0) onAppUsers?.(complete, "okta");
       options.onProgress?.({ kind: "appUsers", read: views.size });
     },
     // Okta SDK issue #439: next links of app users can lose `expand=user`; put it back.
@@ -290,7 +352,13 @@ async function readAppUsers(
     },
   );
 
-  return fillMissingUsers(connection, [...views.values()], concurrency, options.projection);
+  if (onAppUsers !== undefined) {
+    const filled = await fillMissingUsers(connection, incomplete, concurrency, options.projection);
+    if (filled.length > 0) onAppUsers(filled, "okta");
+    return { appUsers: [], read: views.size };
+  }
+  const appUsers = await fillMissingUsers(connection, [...views.values()] as PartialAppUserView[], concurrency, options.projection);
+  return { appUsers, read: appUsers.length };
 }
 
 // --- single lookups, for `check` ----------------------------------------------------------------

@@ -12,11 +12,11 @@ import type { ResponseListener } from "../http/http-event.js";
 import type { RetryConfig } from "../http/retry-policy.js";
 import type { CheckResult } from "../checklist.js";
 import { ConfigError, SyncError } from "../errors.js";
-import type { DesiredState, OktaGroupView } from "../model.js";
-import { buildDesiredState } from "./desired-state.js";
+import type { DesiredState, OktaGroupView, SnapshotUser } from "../model.js";
+import { desiredStateBuilder } from "./desired-state.js";
 import type { CompiledMapping, MappingOptions } from "./mapping.js";
-import { type CacheSettings, cacheMatches, incrementalBase, type OktaCacheStore, savePullCache } from "./pull-cache.js";
-import type { IncrementalBase, OktaPullOptions, OktaPullResult } from "./types.js";
+import { type CacheSettings, cacheMatches, incrementalBase, type KeptAppUser, type KeptPull, keptAppUser, type OktaCacheStore, savePullCache } from "./pull-cache.js";
+import type { IncrementalBase, OktaPullOptions } from "./types.js";
 
 /** `groups` is `groups.push`; `excludeGroups` is `groups.exclude` (not applied to `backfill --group`, which names its groups). */
 export interface OktaSourceSettings extends Pick<OktaPullOptions, "orgUrl" | "appId" | "auth" | "groups" | "excludeGroups"> {
@@ -50,6 +50,8 @@ export interface PullRequest {
   incremental?: boolean | undefined;
   /** Okta user id -> userName of the users the snapshot links: in a userName collision they keep the name. */
   linked?: ReadonlyMap<string, string> | undefined;
+  /** The snapshot's users by Okta id: an unchanged user's desired state shares the snapshot's objects. */
+  known?: ReadonlyMap<string, Pick<SnapshotUser, "oktaId" | "userName" | "attributes">> | undefined;
   /** Okta group names or ids to read instead of `groups.push` (`backfill --group`). */
   groups?: readonly string[] | undefined;
   /** Users outside `command.domains` are kept with a warning, whatever `users.outsideDomains` says (`check`). */
@@ -82,7 +84,7 @@ export interface Pulled {
   mappingCpuSeconds: number;
   summary: PullSummary;
   /** What `keep` stores. */
-  pull: OktaPullResult;
+  pull: KeptPull;
 }
 
 export interface OktaSource {
@@ -137,6 +139,21 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         if (typeof base === "string") notIncremental = base;
         else incremental = base;
       }
+      const builder = desiredStateBuilder({
+        attributes: settings.attributes,
+        phoneType: settings.phoneType,
+        rules: settings.mapping.rules,
+        ...settings.users,
+        ...(request.keepOutsideDomains === true ? { outsideDomains: "warn" as const } : {}),
+        domains: settings.domains,
+        ...(request.linked === undefined ? {} : { linked: request.linked }),
+        ...(request.known === undefined ? {} : { known: (oktaId: string) => request.known?.get(oktaId) }),
+      });
+      // The app users are needed past the mapping only to start following the log (a full pull
+      // of an incremental run): then each is kept as the cache stores it, as JSON.
+      const keepUsers = request.incremental === true;
+      const kept: KeptAppUser[] = [];
+      let mappingCpuSeconds = 0;
       const { pullFromOkta } = await import("./pull.js");
       const pull = await pullFromOkta(
         {
@@ -149,6 +166,13 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           previousGroups: cached ? cache?.oktaCache.loadGroups() : undefined,
           incremental,
           trackLog: request.incremental === true,
+          // Each page is mapped as it arrives and let go: the raw users of a large org are never all held.
+          onAppUsers: (views, from) => {
+            const before = process.cpuUsage();
+            for (const view of views) builder.add(view);
+            mappingCpuSeconds += cpuSecondsSince(before);
+            if (keepUsers && from === "okta") for (const view of views) kept.push(keptAppUser(view));
+          },
           ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
         },
         {
@@ -161,20 +185,11 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         },
       ).catch(request.groups === undefined ? rethrow : asGroupFlagError);
       const cpuBefore = process.cpuUsage();
-      const built = buildDesiredState(pull, {
-        attributes: settings.attributes,
-        phoneType: settings.phoneType,
-        rules: settings.mapping.rules,
-        ...settings.users,
-        ...(request.keepOutsideDomains === true ? { outsideDomains: "warn" as const } : {}),
-        domains: settings.domains,
-        ...(request.linked === undefined ? {} : { linked: request.linked }),
-      });
+      const built = builder.finish(pull.groups);
       const desired = (pull.warnings?.length ?? 0) > 0 ? { ...built, warnings: [...(pull.warnings ?? []), ...built.warnings] } : built;
-      const mappingCpuSeconds = cpuSecondsSince(cpuBefore);
-      // The app users are needed past this point only to start following the log; let the others go.
-      const keepUsers = request.incremental === true && pull.mode === "full";
-      const kept: OktaPullResult = keepUsers ? pull : { ...pull, appUsers: [] };
+      mappingCpuSeconds += cpuSecondsSince(cpuBefore);
+      // An incremental pull's users are kept by their changes alone (pull.changedUsers).
+      const keptPull: KeptPull = { ...pull, appUsers: keepUsers && pull.mode === "full" ? kept : [] };
       const summary: PullSummary = {
         mode: pull.mode,
         requests: pull.requests,
@@ -184,7 +199,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           ? { events: pull.events, usersReread: pull.changedUsers?.upserts.length ?? 0, usersRemoved: pull.changedUsers?.removed.length ?? 0 }
           : {}),
       };
-      return { desired, groups: pull.groups, appUsersRead: pull.appUsers.length, mappingCpuSeconds, summary, pull: kept };
+      return { desired, groups: pull.groups, appUsersRead: pull.appUsersRead, mappingCpuSeconds, summary, pull: keptPull };
     },
 
     keep(pulled, incremental) {

@@ -134,7 +134,7 @@ export async function readLogSince(
   appId: string,
   from: LogCheckpoint,
   maxUsers: number,
-  known: ReadonlyMap<string, unknown>,
+  known: { has(id: string): boolean },
 ): Promise<LogRead | undefined> {
   const since = readFrom(from);
   const covered = from.coveredThrough;

@@ -11,7 +11,10 @@ import type { LogCheckpoint } from "./system-log.js";
 export type { OktaAppUserView, OktaGroupView, OktaUserView } from "../model.js";
 
 export interface OktaPullResult {
+  /** Every assigned app user; empty when they were handed to `onAppUsers` as read. */
   appUsers: OktaAppUserView[];
+  /** How many assigned app users the pull read (with `onAppUsers`, the only trace of them here). */
+  appUsersRead: number;
   /** The groups to push, in the order of `groups.push` (or as Okta lists assigned groups). */
   groups: OktaGroupView[];
   /** Requests made, for progress and benchmarks. */
@@ -32,9 +35,16 @@ export interface OktaPullResult {
   warnings?: string[] | undefined;
 }
 
+/** The app users the last pull kept, by Okta user id; `values()` may read them from storage one at a time. */
+export interface KeptAppUsers {
+  readonly size: number;
+  has(id: string): boolean;
+  values(): Iterable<OktaAppUserView>;
+}
+
 /** What an incremental pull starts from: the last pull's app users and where the log was read to. */
 export interface IncrementalBase {
-  appUsers: ReadonlyMap<string, OktaAppUserView>;
+  appUsers: KeptAppUsers;
   checkpoint: LogCheckpoint;
   /** The `groups` the last pull read; with another list the groups are read in full. */
   groups: readonly string[] | "assigned";
@@ -58,6 +68,13 @@ export interface OktaPullOptions {
   trackLog?: boolean | undefined;
   /** Keep only these profile attributes (the mapping's); default every one. */
   projection?: { user: readonly string[]; app: readonly string[] } | undefined;
+  /**
+   * Takes the assigned app users a page at a time as they are read, each complete (incremental:
+   * the kept users still current, then those re-read). The result's `appUsers` is then empty, so
+   * a run maps each page and lets it go instead of holding every raw user until the pull ends.
+   * `from`: read from Okta now, or kept from the last pull.
+   */
+  onAppUsers?: ((views: readonly OktaAppUserView[], from: "okta" | "kept") => void) | undefined;
   /** Called after each page, for progress. */
   onProgress?: (event: { kind: "appUsers" | "groups" | "members"; read: number }) => void;
 }

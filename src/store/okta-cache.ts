@@ -45,9 +45,17 @@ export class OktaCacheStore {
   /** The push groups as last read, by Okta id. */
   loadGroups(): Map<string, OktaGroupView> {
     const groups = new Map<string, OktaGroupView>();
+    // One string per user id across every group (most users are in several).
+    const ids = new Map<string, string>();
     for (const row of this.s.groups.iterate()) {
       const memberIds: unknown = JSON.parse(row.member_ids);
       if (!Array.isArray(memberIds) || !memberIds.every((id) => typeof id === "string")) continue;
+      for (let i = 0; i < memberIds.length; i++) {
+        const id = memberIds[i] as string;
+        const known = ids.get(id);
+        if (known === undefined) ids.set(id, id);
+        else memberIds[i] = known;
+      }
       groups.set(row.okta_id, {
         id: row.okta_id,
         name: row.name,
@@ -75,6 +83,26 @@ export class OktaCacheStore {
     }).immediate();
   }
 
+  /**
+   * The kept app users, read from the DB only when asked: their ids on the first `has`, the
+   * users themselves one row at a time while `values()` is iterated (never all at once).
+   */
+  keptAppUsers(): { readonly size: number; has(id: string): boolean; values(): Iterable<OktaAppUserView> } {
+    const size = this.countAppUsers();
+    let ids: Set<string> | undefined;
+    const rows = this.s.appUsers;
+    return {
+      size,
+      has: (id) => {
+        ids ??= new Set(this.s.appUserIds.all());
+        return ids.has(id);
+      },
+      *values() {
+        for (const text of rows.iterate()) yield JSON.parse(text) as OktaAppUserView;
+      },
+    };
+  }
+
   /** Every assigned app user as last read, by Okta user id; empty when none was kept. */
   loadAppUsers(): Map<string, OktaAppUserView> {
     const users = new Map<string, OktaAppUserView>();
@@ -89,13 +117,13 @@ export class OktaCacheStore {
     return this.s.countAppUsers.get() ?? 0;
   }
 
-  /** Replace the cached app users with `users`; unchanged rows are not rewritten. */
-  saveAppUsers(users: Iterable<OktaAppUserView>): void {
+  /** Replace the cached app users with `users` (each with its view as JSON); unchanged rows are not rewritten. */
+  saveAppUsers(users: Iterable<{ id: string; json: string }>): void {
     this.db.transaction(() => {
       const keep = new Set<string>();
       for (const user of users) {
         keep.add(user.id);
-        this.s.upsertAppUser.run(user.id, JSON.stringify(user));
+        this.s.upsertAppUser.run(user.id, user.json);
       }
       for (const id of this.s.appUserIds.all()) if (!keep.has(id)) this.s.deleteAppUser.run(id);
     }).immediate();

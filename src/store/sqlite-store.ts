@@ -88,6 +88,12 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+/** The attributes with every value equal to the userName (userName, often the email) as that one string. */
+function shareUserName(attributes: Record<string, string>, userName: string): UserAttributes {
+  for (const key in attributes) if (attributes[key] === userName) attributes[key] = userName;
+  return attributes;
+}
+
 export class SqliteSnapshotStore {
   /** The snapshot DB file (which a read-only store of a missing file never creates). */
   readonly path: string;
@@ -113,21 +119,27 @@ export class SqliteSnapshotStore {
       .transaction((): Snapshot => {
         // Row by row (iterate, not all): 100,000 rows are never held twice, as rows and as records.
         const users: SnapshotUser[] = [];
+        // One string per Okta user id: a member id is the user's own id string, not a copy of it
+        // per group (a quarter of a million copies in an org of 100,000).
+        const ids = new Map<string, string>();
         for (const row of s.users.iterate()) {
+          ids.set(row.okta_id, row.okta_id);
           users.push({
             oktaId: row.okta_id,
             scimId: row.scim_id,
             userName: row.user_name,
-            attributes: JSON.parse(row.attributes) as UserAttributes,
+            attributes: shareUserName(JSON.parse(row.attributes) as Record<string, string>, row.user_name),
             active: row.active === 1,
           });
         }
         const membersByGroup = new Map<string, string[]>();
         for (const row of s.members.iterate()) {
+          const member = ids.get(row.user_okta_id) ?? row.user_okta_id;
           const list = membersByGroup.get(row.group_okta_id);
-          if (list === undefined) membersByGroup.set(row.group_okta_id, [row.user_okta_id]);
-          else list.push(row.user_okta_id);
+          if (list === undefined) membersByGroup.set(row.group_okta_id, [member]);
+          else list.push(member);
         }
+        ids.clear();
         const groups: SnapshotGroup[] = s.groups.all().map((row) => ({
           oktaId: row.okta_id,
           scimId: row.scim_id,
