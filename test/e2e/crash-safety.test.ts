@@ -98,7 +98,7 @@ function noDuplicates(command: VerkadaEmulator, expect: ExpectStatic): void {
 // The kill points are independent (each has its own Command and state), so they run side by side:
 // each waits on its child for most of its time. A kill point is a request count, not a moment, so
 // a busy machine changes how long a point takes, never which point is hit.
-describe.concurrent("SIGKILL at any moment, then a rerun, converges with no duplicates", { timeout: 120_000 }, () => {
+describe.concurrent("SIGKILL at any moment, then a rerun, converges with no duplicates", () => {
   // Request numbers across the whole sync (123 requests for this org): the two probes of an empty
   // snapshot (users, groups), 110 user creates, 5 group creates with their first members, 6
   // membership PATCHes. Points at odd positions of this list are killed after Command applied the
