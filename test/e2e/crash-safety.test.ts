@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, type ExpectStatic, expect, it, type TestContext } from "vitest";
 import { type VerkadaEmulator, startVerkadaEmulator } from "../../src/emulators/verkada-emulator.js";
 import { listAssignedUsers } from "../../src/emulators/org-assignments.js";
 import { SANDBOX_COMMAND_TOKEN, type Sandbox, startSandbox } from "../../src/emulators/sandbox.js";
@@ -14,8 +14,6 @@ import { openSnapshotStore } from "../../src/store/index.js";
 import { BIN, cleanEnv, runCli, workdir } from "../support/cli.js";
 
 let sandbox: Sandbox;
-let command: VerkadaEmulator;
-let dir: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ org: { users: 150, groups: 5, seed: 23 }, okta: { rateLimits: false } });
@@ -23,27 +21,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-afterEach(async () => {
-  await command?.close();
-});
 
-async function freshCommand(): Promise<void> {
-  await command?.close();
-  command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
-  dir = workdir({
+/**
+ * A Command of its own and a state of its own for one test; the Okta side is shared, since no
+ * test here changes the org. The kill points run side by side, each against its own pair.
+ */
+interface Target {
+  command: VerkadaEmulator;
+  dir: string;
+  env: Record<string, string>;
+}
+
+async function freshCommand({ onTestFinished }: TestContext): Promise<Target> {
+  const command = await startVerkadaEmulator({ token: SANDBOX_COMMAND_TOKEN });
+  onTestFinished(() => command.close());
+  const dir = workdir({
     groups: { push: sandbox.groupNames },
     state: { path: "./state.db" },
     command: { requestsPerMinute: 0, concurrency: 4, membersPerRequest: 20 },
     safety: { maxDeactivations: "100%" },
   });
+  return { command, dir, env: cleanEnv({ ...sandbox.env(), COMMAND_SCIM_URL: command.url }) };
 }
 
-function env(): Record<string, string> {
-  return cleanEnv({ ...sandbox.env(), COMMAND_SCIM_URL: command.url });
-}
-
-function startSync(args: string[] = []) {
-  const child = spawn(process.execPath, [BIN, "sync", "--log-format", "json", ...args], { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+function startSync(target: Target, args: string[] = []) {
+  const child = spawn(process.execPath, [BIN, "sync", "--log-format", "json", ...args], { cwd: target.dir, env: target.env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {
@@ -58,7 +60,7 @@ function startSync(args: string[] = []) {
   return { child, done };
 }
 
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
@@ -67,7 +69,7 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
 }
 
 /** Command holds every assigned active user once, and each pushed group once with its members. */
-function expectConverged(): void {
+function expectConverged(command: VerkadaEmulator, expect: ExpectStatic): void {
   const users = command.users();
   const byExternal = new Map<string, number>();
   for (const u of users) byExternal.set(u.externalId ?? "", (byExternal.get(u.externalId ?? "") ?? 0) + 1);
@@ -86,14 +88,17 @@ function expectConverged(): void {
   }
 }
 
-function noDuplicates(): void {
+function noDuplicates(command: VerkadaEmulator, expect: ExpectStatic): void {
   const users = command.users();
   expect(new Set(users.map((u) => u.externalId)).size).toBe(users.length);
   const groups = command.groups();
   expect(new Set(groups.map((g) => g.externalId)).size).toBe(groups.length);
 }
 
-describe("SIGKILL at any moment, then a rerun, converges with no duplicates", () => {
+// The kill points are independent (each has its own Command and state), so they run side by side:
+// each waits on its child for most of its time. A kill point is a request count, not a moment, so
+// a busy machine changes how long a point takes, never which point is hit.
+describe.concurrent("SIGKILL at any moment, then a rerun, converges with no duplicates", () => {
   // Request numbers across the whole sync (123 requests for this org): the two probes of an empty
   // snapshot (users, groups), 110 user creates, 5 group creates with their first members, 6
   // membership PATCHes. Points at odd positions of this list are killed after Command applied the
@@ -101,22 +106,24 @@ describe("SIGKILL at any moment, then a rerun, converges with no duplicates", ()
   const points = [1, 2, 3, 4, 40, 81, 112, 113, 114, 115, 117, 118, 121, 123];
   for (const [i, point] of points.entries()) {
     const applied = i % 2 === 1;
-    it(`killed at request ${point} (${applied ? "after" : "before"} Command applied it)`, async () => {
-      await freshCommand();
+    it(`killed at request ${point} (${applied ? "after" : "before"} Command applied it)`, async (context) => {
+      const { expect } = context;
+      const target = await freshCommand(context);
+      const { command } = target;
       const fault = command.injectFault({ nth: point, delayMs: 30_000, afterApply: applied, status: 500 });
-      const run = startSync();
+      const run = startSync(target);
       await Promise.race([until(() => fault.seen >= point), run.done]);
       run.child.kill("SIGKILL");
       const killed = await run.done;
       fault.remove();
       expect(killed.signal, "the sync ended before the kill point").toBe("SIGKILL");
-      noDuplicates();
+      noDuplicates(command, expect);
 
-      const rerun = await runCli(["sync", "--json"], { env: env(), cwd: dir });
+      const rerun = await runCli(["sync", "--json"], { env: target.env, cwd: target.dir });
       expect(rerun.code, rerun.stderr).toBe(0);
-      noDuplicates();
-      expectConverged();
-      const again = await runCli(["plan", "--detailed-exitcode"], { env: env(), cwd: dir });
+      noDuplicates(command, expect);
+      expectConverged(command, expect);
+      const again = await runCli(["plan", "--detailed-exitcode"], { env: target.env, cwd: target.dir });
       expect(again.code, again.stdout).toBe(0);
     });
   }
@@ -124,10 +131,11 @@ describe("SIGKILL at any moment, then a rerun, converges with no duplicates", ()
 
 describe("SIGTERM and SIGINT stop gracefully", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    it(`${signal}: the request in flight finishes and is recorded, the run is interrupted, exit 1, and a rerun converges`, async () => {
-      await freshCommand();
+    it(`${signal}: the request in flight finishes and is recorded, the run is interrupted, exit 1, and a rerun converges`, async (context) => {
+      const target = await freshCommand(context);
+      const { command, dir } = target;
       const fault = command.injectFault({ match: { method: "POST", pathPrefix: "/Users" }, nth: 10, delayMs: 700 });
-      const run = startSync(["--json"]);
+      const run = startSync(target, ["--json"]);
       await until(() => fault.seen >= 10);
       run.child.kill(signal);
       const result = await run.done;
@@ -144,18 +152,18 @@ describe("SIGTERM and SIGINT stop gracefully", () => {
       } finally {
         store.close();
       }
-      const rerun = await runCli(["sync"], { env: env(), cwd: dir });
+      const rerun = await runCli(["sync"], { env: target.env, cwd: dir });
       expect(rerun.code).toBe(0);
-      expectConverged();
+      expectConverged(command, expect);
     });
   }
 });
 
 describe("one run at a time", () => {
-  it("a second sync on the same state exits 1 at once, naming the run that holds the lock", { timeout: 120_000 }, async () => {
-    await freshCommand();
-    const fault = command.injectFault({ match: { method: "POST" }, nth: 2, delayMs: 3_000 });
-    const first = startSync();
+  it("a second sync on the same state exits 1 at once, naming the run that holds the lock", { timeout: 120_000 }, async (context) => {
+    const target = await freshCommand(context);
+    const fault = target.command.injectFault({ match: { method: "POST" }, nth: 2, delayMs: 3_000 });
+    const first = startSync(target);
     await until(() => fault.seen >= 2);
     // The first run holds the lock (it is applying, its pull from Okta is done) and stays frozen
     // until the second is done: a second run that waited for the lock would never finish, and
@@ -163,7 +171,7 @@ describe("one run at a time", () => {
     first.child.kill("SIGSTOP");
     try {
       const oktaRequests = sandbox.okta.requests.length;
-      const second = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
+      const second = await runCli(["sync", "--log-format", "pretty"], { env: target.env, cwd: target.dir });
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/another run|lock/i);
       expect(second.stderr).toMatch(/sync/);
@@ -175,18 +183,18 @@ describe("one run at a time", () => {
     expect((await first.done).code).toBe(0);
   });
 
-  it("a lock left by a killed run is taken over by the next run", async () => {
-    await freshCommand();
-    const fault = command.injectFault({ nth: 5, delayMs: 30_000 });
-    const run = startSync();
+  it("a lock left by a killed run is taken over by the next run", async (context) => {
+    const target = await freshCommand(context);
+    const fault = target.command.injectFault({ nth: 5, delayMs: 30_000 });
+    const run = startSync(target);
     await until(() => fault.seen >= 5);
     run.child.kill("SIGKILL");
     await run.done;
     fault.remove();
-    const next = await runCli(["sync", "--log-format", "pretty"], { env: env(), cwd: dir });
+    const next = await runCli(["sync", "--log-format", "pretty"], { env: target.env, cwd: target.dir });
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/took over the lock of a run that is no longer alive/);
-    const store = openSnapshotStore(join(dir, "state.db"), { readonly: true });
+    const store = openSnapshotStore(join(target.dir, "state.db"), { readonly: true });
     try {
       expect(store.listRuns(5).map((r) => r.status)).toEqual(["succeeded", "interrupted"]);
     } finally {
