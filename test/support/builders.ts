@@ -1,5 +1,6 @@
 /** Small builders for domain data, so tests read as the situation they describe. */
 import type { DesiredGroup, DesiredState, DesiredUser, Operation, Plan, SkippedUser, Snapshot, SnapshotGroup, SnapshotUser } from "../../src/model.js";
+import type { OktaAppUserView } from "../../src/okta/types.js";
 
 export function desiredUser(oktaId: string, overrides: Partial<DesiredUser> & { attrs?: Record<string, string> } = {}): DesiredUser {
   const userName = overrides.userName ?? `${oktaId}@example.com`;
@@ -89,4 +90,9 @@ export function applyToSnapshot(before: Snapshot, plan: Plan): Snapshot {
     users: [...users.values()],
     groups: [...groups.values()].map((g) => ({ ...g, members: [...g.members].sort() })),
   };
+}
+
+/** An app user as the Okta pull hands it over: assigned as a user, with the given Okta status and profile. */
+export function oktaAppUser(id: string, login: string, profile: Record<string, unknown> = {}, status = "ACTIVE"): OktaAppUserView {
+  return { id, scope: "USER", status: "PROVISIONED", userName: login, profile: {}, user: { id, status, profile: { login, ...profile } } };
 }

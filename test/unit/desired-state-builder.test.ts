@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { buildDesiredState, type DesiredStateOptions, desiredStateBuilder } from "../../src/okta/desired-state.js";
 import { mapUser } from "../../src/okta/mapping.js";
 import type { OktaAppUserView, OktaGroupView } from "../../src/okta/types.js";
+import { oktaAppUser } from "../support/builders.js";
 
 const options: DesiredStateOptions = { attributes: [], phoneType: "work", suspended: "active", exclude: ["svc-*"] };
 
@@ -25,14 +26,7 @@ const appUserArb = fc
     const id = `00u${String(n).padStart(17, "0")}`;
     const login = `${name}@acme.example`;
     const mail = email === "ok" ? login : email === "bad" ? `${name} at acme` : undefined;
-    return {
-      id,
-      scope: "USER",
-      status: "PROVISIONED",
-      userName: login,
-      profile: {},
-      user: { id, status, profile: { login, firstName: name, lastName: "Test", ...(mail === undefined ? {} : { email: mail }), ...(title === "" ? {} : { title }) } },
-    };
+    return oktaAppUser(id, login, { firstName: name, lastName: "Test", ...(mail === undefined ? {} : { email: mail }), ...(title === "" ? {} : { title }) }, status);
   });
 
 function groupsOf(users: readonly OktaAppUserView[]): OktaGroupView[] {

@@ -3,7 +3,7 @@ import { groupExcludedBy, parseGroupEntry, regexProblem, userExcluder } from "..
 import { buildDesiredState, EXCLUDED_REASON } from "../../src/okta/desired-state.js";
 import type { OktaAppUserView } from "../../src/okta/types.js";
 import { plan } from "../../src/plan/planner.js";
-import { snapshot, snapshotGroup, snapshotUser } from "../support/builders.js";
+import { oktaAppUser, snapshot, snapshotGroup, snapshotUser } from "../support/builders.js";
 
 const matches = (entry: string, name: string) => {
   const parsed = parseGroupEntry(entry);
@@ -101,14 +101,7 @@ describe("users.exclude", () => {
 });
 
 function appUser(id: string, login: string, status = "ACTIVE"): OktaAppUserView {
-  return {
-    id,
-    scope: "USER",
-    status: "PROVISIONED",
-    userName: login,
-    profile: {},
-    user: { id, status, profile: { login, email: login, firstName: "A", lastName: "B" } },
-  };
+  return oktaAppUser(id, login, { email: login, firstName: "A", lastName: "B" }, status);
 }
 
 describe("excluded users in the desired state", () => {
