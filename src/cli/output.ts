@@ -103,14 +103,12 @@ export class Output {
     this.write(text);
   }
 
-  /** The `--json` result: one line for a pipe, indented for a person at a terminal. */
+  /**
+   * The `--json` result: one line for a pipe, indented for a person at a terminal. Written a piece
+   * at a time, so a large plan is never one giant string; each string value stays in one piece, so
+   * the redactor sees it whole.
+   */
   printJson(value: unknown): void {
-    this.resultPrinted = true;
-    this.write(this.streams.stdout.isTTY === true ? JSON.stringify(value, null, 2) : JSON.stringify(value));
-  }
-
-  /** printJson for a result too large to hold as one string: written a piece at a time. */
-  printJsonStreamed(value: unknown): void {
     this.resultPrinted = true;
     this.stopSpinner();
     writeJson(value, (chunk) => this.streams.stdout.write(this.redact(chunk)), this.streams.stdout.isTTY === true ? 2 : 0);

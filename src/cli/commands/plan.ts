@@ -44,7 +44,7 @@ export function registerPlan(program: Command, run: Runner): void {
         if (context.options.json) {
           // Written an operation at a time: the plan of a large org is never one giant string.
           const json = { ...planJson(plan, drift), refusals: refusals.map(refusalJson), ...(flags.out === undefined ? {} : { savedTo: flags.out, fingerprint }) };
-          context.out.printJsonStreamed(json);
+          context.out.printJson(json);
         } else if (flags.format === "markdown") context.out.print(renderPlanMarkdown(plan, drift));
         else context.out.print([...renderDrift(context.out, drift), renderPlan(context.out, plan), ...(flags.out === undefined ? [] : ["", `Saved to ${flags.out}; apply exactly this with: sync --plan ${flags.out}`])].join("\n"));
         logWarnings(context.out, plan.warnings);
