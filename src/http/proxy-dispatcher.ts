@@ -65,7 +65,8 @@ export class ProxyFailure extends Error {
 
 export const PROXY_FAILURE_CODE = "EPROXY";
 
-function codeOf(error: unknown): string | undefined {
+/** The first `code` in an error or its causes: a system error's (`ECONNRESET`) or undici's (`UND_ERR_SOCKET`). */
+export function errorCodeOf(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") return code;
@@ -118,7 +119,7 @@ export function describeProxyError(error: unknown, proxy: ProxyRoute | undefined
   const tunnel = /Proxy response \((\d{3})\) !== 200/.exec(message);
   if (tunnel) return proxyRefused(proxy, Number(tunnel[1]), target, error);
   if (/Proxy Authentication Required \(407\)/.test(message)) return proxyRefused(proxy, 407, target, error);
-  const code = codeOf(error);
+  const code = errorCodeOf(error);
   const who = describeProxy(proxy);
   const fix = `check ${proxy.variable} (the proxy's host and port) and that this host may connect to it`;
   const host = proxy.url.hostname;

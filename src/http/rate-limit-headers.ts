@@ -15,7 +15,7 @@ export type HeaderRecord = Readonly<Record<string, string | readonly string[] | 
 /** Anything headers can be read from: a record, or an object with `get` (fetch's Headers). */
 export type HeaderSource = HeaderRecord | { get(name: string): string | null };
 
-/** Added to reset-based waits, as Okta's SDK does: the reset is whole seconds in another clock. */
+/** Added to reset-based waits, as Okta's own SDK does: the reset is whole seconds in another clock. */
 export const RESET_MARGIN_MS = 1000;
 
 /**

@@ -1,8 +1,8 @@
 /**
  * What makes an Okta request end: a deadline over the whole exchange (headers and body) that
- * tears the connection down when it passes, and a response read in full before the SDK sees it.
- * node-fetch's own `timeout` stops waiting for a stalled body but leaves its socket open, which
- * keeps the process alive long after the run has failed.
+ * tears the connection down when it passes, and a response read in full before anyone sees it.
+ * A timeout that only stops waiting for a stalled body would leave its socket open, and keep the
+ * process alive long after the run has failed.
  */
 import { ProtocolError } from "../errors.js";
 
@@ -15,7 +15,7 @@ export class OktaDeadlineError extends Error {
 }
 
 /**
- * An abort signal for one attempt, aborted when `timeoutMs` passes: node-fetch then destroys the
+ * An abort signal for one attempt, aborted when `timeoutMs` passes: undici then destroys the
  * request and its socket. A run that is stopping lets its requests in flight finish, within this.
  */
 export class RequestDeadline {
@@ -41,55 +41,57 @@ export class RequestDeadline {
   }
 }
 
-/** The part of node-fetch's Headers the SDK and this tool use. */
+/** A response's headers, read as fetch's Headers are: names in any case, repeated fields joined by ", ". */
 export interface ResponseHeaders {
   get(name: string): string | null;
   forEach(callback: (value: string, name: string) => void): void;
 }
 
-/** node-fetch's Response as the executor receives it, before its body is read. */
-export interface StreamingResponse {
-  ok: boolean;
-  status: number;
-  statusText: string;
-  url: string;
-  headers: ResponseHeaders;
-  buffer(): Promise<Buffer>;
+/** undici's header record (lower-case names; a repeated field as an array) as ResponseHeaders. */
+export class HeaderRecord implements ResponseHeaders {
+  constructor(private readonly record: Record<string, string | string[] | undefined>) {}
+
+  get(name: string): string | null {
+    const value = this.record[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.record)) {
+      const value = this.get(name);
+      if (value !== null) callback(value, name);
+    }
+  }
 }
 
-/**
- * A response whose body is already in memory: what the SDK gets from the executor, with the
- * methods of node-fetch's Response that it calls (text, json, buffer, clone, headers).
- */
+/** What an exchange answered, before its body is read. */
+export interface ResponseHead {
+  status: number;
+  url: string;
+  headers: ResponseHeaders;
+}
+
+/** A response whose body was read in full, under the request's deadline. */
 export class BufferedResponse {
   readonly ok: boolean;
   readonly status: number;
-  readonly statusText: string;
   readonly url: string;
   readonly headers: ResponseHeaders;
 
   constructor(
-    from: Omit<StreamingResponse, "buffer">,
+    from: ResponseHead,
     private readonly body: Buffer,
     private readonly method: string,
   ) {
-    this.ok = from.ok;
+    this.ok = from.status >= 200 && from.status < 300;
     this.status = from.status;
-    this.statusText = from.statusText;
     this.url = from.url;
     this.headers = from.headers;
   }
 
   async text(): Promise<string> {
     return this.body.toString("utf8");
-  }
-
-  async buffer(): Promise<Buffer> {
-    return this.body;
-  }
-
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    return new Uint8Array(this.body).buffer;
   }
 
   async json(): Promise<unknown> {
@@ -100,9 +102,5 @@ export class BufferedResponse {
       const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 100);
       throw new ProtocolError(`Okta answered ${this.method} ${this.url} with a body that is not JSON${excerpt === "" ? " (it was empty)" : `: ${excerpt}`}`);
     }
-  }
-
-  clone(): BufferedResponse {
-    return new BufferedResponse(this, this.body, this.method);
   }
 }

@@ -1,22 +1,22 @@
 /**
- * The connection to Okta: the SDK's HTTP layer over our own request executor, built so that only
- * our configuration counts, with every failure turned into a SyncError that never carries a
- * secret.
+ * The connection to Okta: plain HTTP over the request executor, with every failure turned into a
+ * SyncError that never carries a secret. Only this tool's configuration counts: no okta.yaml nor
+ * OKTA_CLIENT_* variable is read.
  *
- * The SDK's Client is not used: its constructor merges `~/.okta/okta.yaml`, `./okta.yaml` and
- * `OKTA_CLIENT_*` environment variables under the given config (a stray file could switch the
- * auth mode or the user agent), and loading it costs more than a second of start-up.
+ * Okta's Node SDK is not used at run time. Of it, this tool would need only the reads of a few
+ * endpoints as JSON and Link-header paging; its HTTP layer brings node-fetch, lodash and its
+ * OAuth and JWT libraries (about 490 modules, a fifth of a second of every start), follows
+ * redirects with the credentials, reads only HTTPS_PROXY, and cannot answer a DPoP nonce
+ * challenge, so auth, proxies, deadlines, paging and errors are all done here instead.
  */
 import { createPrivateKey } from "node:crypto";
-import { createRequire } from "node:module";
 import { platform, release } from "node:os";
-import "./sdk-env.js";
 import type { OktaAuth } from "../config/types.js";
 import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js";
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { formatDuration } from "../duration.js";
-import { PROXY_FAILURE_CODE } from "../http/proxy-dispatcher.js";
-import { nodeProxyAgent, proxyFailureNamed } from "../http/proxy-tunnel.js";
+import { proxySecrets } from "../http/proxy.js";
+import { ProxyFailure } from "../http/proxy-dispatcher.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY, type RetryConfig } from "../http/retry-policy.js";
@@ -46,17 +46,18 @@ export interface OktaClientOptions extends ClockOptions {
   signal?: AbortSignal;
 }
 
-/**
- * The SDK's HTTP layer (`src/http.js`): default headers, the request executor, the error filter
- * (a non-2xx answer throws OktaApiError or HttpError). Only this part of the SDK is loaded: its
- * `Client` builds every generated API and model on load, seconds of start-up for the few reads
- * this tool makes, which go through `getJson` and `rawCollection` instead.
- */
-export interface OktaHttp {
-  defaultHeaders: Record<string, string>;
-  agent?: unknown;
-  requestExecutor: unknown;
-  http(uri: string, request?: { method?: string; headers?: Record<string, string> }): Promise<BufferedResponse>;
+/** GETs of the org's API: default headers, then any status but 2xx thrown as an OktaHttpFailure. */
+export class OktaHttp {
+  readonly defaultHeaders: Record<string, string> = {};
+
+  constructor(private readonly executor: OktaRequestExecutor) {}
+
+  async http(uri: string, request: { method?: string; headers?: Record<string, string> } = {}): Promise<BufferedResponse> {
+    const method = (request.method ?? "GET").toUpperCase();
+    const response = await this.executor.fetch({ url: uri, method, headers: { ...this.defaultHeaders, ...request.headers } });
+    if (response.ok) return response;
+    throw new OktaHttpFailure(method, uri, response.status, await response.text(), response.headers);
+  }
 }
 
 export interface OktaConnection {
@@ -74,38 +75,21 @@ export interface OktaConnection {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const USER_AGENT = "okta-command-sync";
 
-/**
- * The SDK reads only HTTPS_PROXY (for http orgs too) and ignores NO_PROXY and HTTP_PROXY; its
- * agent replays a proxy's refusal as if Okta had answered. The org gets the same proxy as every
- * other request instead (see http/proxy.ts), through an agent that names the proxy when it fails.
- */
-const requireFromHere = createRequire(import.meta.url);
-
-function useEnvironmentProxy(http: OktaHttp, org: URL): void {
-  http.agent = nodeProxyAgent(org);
-}
-
-interface SdkHttpModule {
-  Http: new (config: { requestExecutor: unknown; cacheMiddleware: null }) => OktaHttp;
-}
-
-/** As the SDK's Client names itself, after this tool's name. */
-function sdkUserAgent(): string {
-  const { version } = requireFromHere("@okta/okta-sdk-nodejs/package.json") as { version: string };
-  return `${USER_AGENT} okta-sdk-nodejs/${version} node/${process.versions.node} ${platform()}/${release()}`;
+/** Who is asking, as Okta's logs show it. */
+function userAgent(): string {
+  return `${USER_AGENT} node/${process.versions.node} ${platform()}/${release()}`;
 }
 
 /** GET of one resource of the org as plain JSON, through the executor (auth, pacing, retries, deadline). */
 export async function getJson(connection: OktaConnection, path: string): Promise<unknown> {
-  const response = await connection.http.http(`${connection.orgUrl}${path}`, { method: "get", headers: { Accept: "application/json" } });
+  const response = await connection.http.http(`${connection.orgUrl}${path}`, { method: "GET", headers: { Accept: "application/json" } });
   return response.json();
 }
 
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
   const { auth } = options;
-  const secrets = auth.mode === "token" ? [auth.token] : [auth.privateKey];
-  const redactSecrets = createRedactor(secrets);
   let serviceApp: ServiceAppAuth | undefined;
+  let redactSecrets: Redactor = createRedactor(auth.mode === "token" ? [auth.token] : [auth.privateKey]);
   // Access tokens are secrets too, known only once obtained.
   const redact: Redactor = (text) => {
     const out = redactSecrets(text);
@@ -122,6 +106,7 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
 
   const clock = clockFrom(options);
   const executor = new OktaRequestExecutor({
+    org: parsed,
     retry: options.retry ?? NO_RETRY,
     maxRateShare: options.maxRateShare,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -130,10 +115,10 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
     onResponse: options.onResponse,
     signal: options.signal,
   });
-  const { Http } = requireFromHere("@okta/okta-sdk-nodejs/src/http.js") as SdkHttpModule;
-  // No cache: single-resource responses would otherwise be kept in memory across the run.
-  const http = new Http({ requestExecutor: executor, cacheMiddleware: null });
-  http.defaultHeaders["User-Agent"] = sdkUserAgent();
+  // A proxy URL's password is a secret too.
+  redactSecrets = createRedactor([...(auth.mode === "token" ? [auth.token] : [auth.privateKey]), ...proxySecrets(executor.proxy)]);
+  const http = new OktaHttp(executor);
+  http.defaultHeaders["User-Agent"] = userAgent();
   if (auth.mode === "token") {
     http.defaultHeaders.Authorization = `SSWS ${auth.token}`;
   } else {
@@ -144,14 +129,12 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
       scopes: auth.scopes,
       privateKey: auth.privateKey,
       keyId: auth.keyId,
-      userAgent: http.defaultHeaders["User-Agent"],
+      userAgent: userAgent(),
       clock,
-      // Token requests take the same proxy as the API calls.
-      send: (request) => executor.send({ ...request, agent: http.agent }),
+      send: (request) => executor.send(request),
     });
     executor.auth = serviceApp;
   }
-  useEnvironmentProxy(http, parsed);
 
   return {
     http,
@@ -268,18 +251,22 @@ export function toOktaSyncError(error: unknown, redact: Redactor, authMode: Okta
   return converted;
 }
 
-function isFetchError(error: unknown): error is { name: "FetchError"; type?: unknown; code?: unknown; message?: unknown } {
-  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "FetchError";
-}
-
 /** `1m`, `1.5s`: exact, so that it reads as the setting does. */
 function deadlineText(ms: number): string {
   return formatDuration(ms);
 }
 
+/** The first system or undici code in an error's causes. */
+function codeIn(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
 function transportError(inner: unknown, method: string, rawUrl: string, redact: Redactor): SyncError {
-  const fetchError = isFetchError(inner) ? inner : undefined;
-  const message = redact(String(fetchError?.message ?? (inner instanceof Error ? inner.message : inner)));
+  const message = redact(inner instanceof Error ? inner.message : String(inner));
   const url = redact(rawUrl);
   let origin = url;
   try {
@@ -294,18 +281,14 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
       inner,
     );
   }
-  if (fetchError?.type === "request-timeout" || fetchError?.type === "body-timeout") {
-    return new NetworkError("okta", `no answer from ${origin} in time (${method} ${url})`, inner);
+  // The proxy's own failure names the proxy (never its password) and says what to change.
+  if (inner instanceof ProxyFailure) return new NetworkError("okta", `${method} ${url}: ${message}`, inner);
+  const code = codeIn(inner);
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return new NetworkError("okta", `no answer from ${origin} in time (${method} ${url})`, inner);
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") {
+    return new NetworkError("okta", `${method} ${url}: the connection to ${origin} was closed before a complete response arrived (${code})`, inner);
   }
-  if (fetchError !== undefined) {
-    const code = typeof fetchError.code === "string" ? fetchError.code : undefined;
-    // The proxy's own failure, which names the proxy: node-fetch keeps only its message.
-    if (code === PROXY_FAILURE_CODE) {
-      const reason = String(fetchError.message).replace(/^.*? failed, reason: /, "");
-      return new NetworkError("okta", `${method} ${url}: ${redact(reason)}`, proxyFailureNamed(reason) ?? inner);
-    }
-    return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
-  }
+  if (code !== undefined || inner instanceof Error) return new NetworkError("okta", `cannot reach ${origin}${code ? ` (${code})` : ""}: ${message}`, inner);
   return new SyncError("internal", `Okta request failed: ${message}`);
 }
 

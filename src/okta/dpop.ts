@@ -48,7 +48,7 @@ export class DpopKey {
   proof(claims: ProofClaims): string {
     const header = { typ: "dpop+jwt", alg: "ES256", jwk: this.publicJwk };
     const payload = {
-      // Methods are case-sensitive: node-fetch and the SDK may hold them in lower case.
+      // Methods are case-sensitive: a caller may hold them in lower case.
       htm: claims.method.toUpperCase(),
       htu: htuOf(claims.url),
       iat: Math.floor(claims.now / 1000),

@@ -1,26 +1,51 @@
-/** Paging through Okta collections, and bounded concurrency for reads. */
-import { createRequire } from "node:module";
-import "./sdk-env.js";
-import type { Collection } from "@okta/okta-sdk-nodejs";
+/** Paging through Okta collections (RFC 8288 Link headers), and bounded concurrency for reads. */
 import { ProtocolError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
 
-// The collection module alone: the package's index loads every generated API and model.
-const { Collection: SdkCollection } = createRequire(import.meta.url)("@okta/okta-sdk-nodejs/src/collection.js") as { Collection: typeof Collection };
+/** A list endpoint read a page at a time: `nextUri` is the page to read next, undefined after the last. */
+export interface PagedList {
+  nextUri: string | undefined;
+  /** Reads the page at `nextUri` as JSON and moves `nextUri` to the page after it, if Okta links one. */
+  getNextPage(): Promise<unknown>;
+}
 
 /**
- * A list endpoint read page by page as plain JSON, through the SDK's HTTP layer (so auth, the
- * request executor's pacing and retries all apply) but without turning every item into an SDK
- * model: at 100,000 users that conversion costs more CPU than everything else in a run.
+ * The `rel="next"` target of a Link header (`<url>; rel="next", <url>; rel="self"`), or
+ * undefined. Okta sends self and next as one field or as two, which read as one joined by ", ".
  */
-export function rawCollection(connection: OktaConnection, path: string, query: Record<string, string | number | undefined>): Collection<unknown> {
-  // Spaces as %20, as the SDK sends them, rather than URLSearchParams' "+".
+export function nextLink(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const link = /^\s*<([^>]*)>(.*)$/s.exec(part);
+    if (link === null) continue;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(link[2]!);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (rels.includes("next")) return link[1];
+  }
+  return undefined;
+}
+
+/**
+ * A list endpoint read page by page as plain JSON, through the connection (so auth, pacing,
+ * retries and deadlines all apply), each item left as Okta sent it.
+ */
+export function rawCollection(connection: OktaConnection, path: string, query: Record<string, string | number | undefined>): PagedList {
+  // Spaces as %20, as Okta's own links carry them, rather than URLSearchParams' "+".
   const params = Object.entries(query)
     .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
     .join("&");
-  const url = `${connection.orgUrl}${path}${params === "" ? "" : `?${params}`}`;
-  return new SdkCollection(connection.http as unknown as ConstructorParameters<typeof Collection>[0], url);
+  const list: PagedList = {
+    nextUri: `${connection.orgUrl}${path}${params === "" ? "" : `?${params}`}`,
+    async getNextPage() {
+      const uri = list.nextUri;
+      if (uri === undefined) return [];
+      const response = await connection.http.http(uri, { method: "GET", headers: { Accept: "application/json" } });
+      list.nextUri = nextLink(response.headers.get("link"));
+      return response.json();
+    },
+  };
+  return list;
 }
 
 /** What tells one listed item from another: Okta's id (users, groups, assignments) or uuid (log events). */
@@ -34,16 +59,15 @@ function itemKey(item: unknown): string {
 }
 
 /**
- * Reads a collection page by page (the SDK's item iterator hides page boundaries and yields a null
- * item for an empty page that has a next link). Each next link must stay on the org's origin, since
- * the SDK would send the credentials wherever it points, and the read must progress: a next link
+ * Reads a collection page by page. Each next link must stay on the org's origin, since the
+ * credentials go wherever it points, and the read must progress: a next link
  * that repeats, or one that follows a page bringing no item not seen before (an empty page
  * included), fails the read instead of looping forever. `onPage` may return false to stop (the
  * System Log's polling links never end).
  */
 export async function readPages<T>(
   connection: OktaConnection,
-  collection: Collection<T>,
+  collection: PagedList,
   onPage: (items: readonly T[]) => unknown,
   repairNext?: (next: URL) => boolean,
 ): Promise<void> {

@@ -7,7 +7,7 @@
 import { type CheckResult, Checklist, type Planned } from "../checklist.js";
 import { isPattern } from "../config/name-patterns.js";
 import type { OktaAuth } from "../config/types.js";
-import { errorMessage, NetworkError, SyncError } from "../errors.js";
+import { errorMessage, NetworkError, ProtocolError, SyncError } from "../errors.js";
 import { unreachableFix } from "../http/connect-fix.js";
 import { createOktaClient, getJson, type OktaConnection } from "./client.js";
 import { rawCollection } from "./pages.js";
@@ -203,6 +203,7 @@ class OktaProbe {
     try {
       const collection = rawCollection(this.connection, `/api/v1/apps/${encodeURIComponent(this.settings.appId)}/users`, { limit: 1, expand: "user" });
       const page = await collection.getNextPage();
+      if (!Array.isArray(page)) throw new ProtocolError(`Okta answered the app's users with something that is not a list`);
       this.tokenShown(undefined);
       this.list.pass(
         "okta.appUsers",

@@ -3,7 +3,7 @@
  * Okta cache and the System Log when they allow it), maps them to the desired state with the
  * run's compiled mapping, keeps an accepted pull for the next one, and runs `check`'s probes.
  *
- * The Okta SDK takes most of the CLI's start-up: it is loaded here only when Okta is read, so a
+ * The Okta adapter (its HTTP client and auth) is loaded here only when Okta is read, so a
  * command that never reads Okta (`check --skip-remote`, `runs`) does not pay for it.
  */
 import type { AttributeMapping } from "../config/types.js";

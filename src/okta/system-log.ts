@@ -19,8 +19,8 @@ const LOG_PAGE_SIZE = 1000;
  * app profile and username, the Okta user's profile, status and account state (lock, password
  * expiry). Group membership events are here too, since membership in an assigned group assigns
  * the app; and group events: assigned to the app or not, renamed, deleted. Prefixes keep the
- * filter short: Okta repeats it in every next link, and the SDK cannot parse a Link header over
- * 2,000 characters.
+ * filter short: Okta repeats it in every next link, and common Link-header parsers give up on
+ * headers over 2,000 characters.
  */
 export const LOG_EVENT_PREFIXES: readonly string[] = [
   "application.user_membership.",

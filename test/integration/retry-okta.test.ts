@@ -104,7 +104,7 @@ describe("Okta pull: retries through the custom request executor", () => {
     const result = await h.pull({ pageSize: 25 });
     expect(pulledIds(result)).toEqual(appUserIds(org));
     expect(h.emulator.requests.map((r) => r.status)).toEqual([200, 200, 0, 200]);
-    expect(h.events[0]).toMatchObject({ side: "okta", reason: "retry", cause: "ECONNRESET" });
+    expect(h.events[0]).toMatchObject({ side: "okta", reason: "retry", cause: "UND_ERR_SOCKET" });
   });
 
   it("waits for X-Rate-Limit-Reset after a 429, never less, measured in Okta's clock", async () => {
