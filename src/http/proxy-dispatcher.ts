@@ -5,6 +5,7 @@
  * requests, as curl does (proxies commonly allow CONNECT only to port 443). Either way the
  * dispatcher keeps one pool per origin with the given connection limit and timeouts.
  */
+import "./wasm-tiering.js";
 import { Agent, type Dispatcher, ProxyAgent } from "undici";
 import { describeProxy, type ProxyRoute, proxyFor } from "./proxy.js";
 

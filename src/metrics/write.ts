@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import "../http/wasm-tiering.js";
 import { request } from "undici";
 import { errorMessage, SyncError } from "../errors.js";
 import { createRedactor } from "../http/redact.js";

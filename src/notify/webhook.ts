@@ -3,6 +3,7 @@
  * it), partial or failed. Slack-compatible (`text`), plus the fields a script wants. A
  * notification is a report on the run: it never throws and never changes the run's result.
  */
+import "../http/wasm-tiering.js";
 import { request } from "undici";
 import { errorMessage } from "../errors.js";
 import { createDispatcher, describeProxyError } from "../http/proxy-dispatcher.js";
