@@ -26,7 +26,7 @@ RUN npm ci --no-audit --no-fund \
       && rm -rf /var/lib/apt/lists/* \
       && npm ci --no-audit --no-fund; }
 
-COPY tsconfig.json ./
+COPY tsconfig.json rolldown.config.mjs ./
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund

@@ -16,7 +16,7 @@ if (problem !== undefined) {
   }
   process.exitCode = 1;
 } else {
-  Promise.all([import("../dist/cli/exit.js"), import("../dist/cli/main.js")]).then(async function (modules) {
+  Promise.all([import("../dist/bin/exit.js"), import("../dist/bin/main.js")]).then(async function (modules) {
     const code = await modules[1].main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
     // Exits even if something (a connection, a timer) would keep the event loop alive.
     await modules[0].exitWhenFlushed(code);

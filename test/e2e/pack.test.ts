@@ -133,7 +133,7 @@ describe("npm pack of a checkout that was never built", () => {
 
   it("builds dist/ on prepack and ships it with the bin, the LICENSE and the example config", () => {
     const paths = packed.files.map((file) => file.path);
-    expect(paths).toContain("dist/cli/main.js");
+    expect(paths).toContain("dist/bin/main.js");
     expect(paths).toContain("dist/cli/node-version.js");
     expect(paths).toContain("dist/emulators/sandbox.js");
     for (const bin of Object.values(pkg.bin)) expect(paths).toContain(bin.replace(/^\.\//, ""));

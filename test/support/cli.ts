@@ -30,7 +30,7 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
 }
 
 export function runCli(args: string[], options: { env: Record<string, string>; cwd: string; timeoutMs?: number }): Promise<CliResult> {
-  if (!existsSync(join(root, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(join(root, "dist", "bin", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
   return runProcess(process.execPath, [BIN, ...args], options);
 }
 

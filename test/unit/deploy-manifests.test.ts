@@ -184,7 +184,7 @@ describe("Dockerfile", () => {
     expect(only(finalStage, "WORKDIR").args).toBe("/app");
     expect(JSON.parse(only(finalStage, "ENTRYPOINT").args)).toEqual(["node", "/app/bin/okta-command-sync.js"]);
     expect(JSON.parse(only(finalStage, "CMD").args)).toEqual(SCHEDULED_RUN);
-    expect(read("bin", "okta-command-sync.js")).toContain("../dist/cli/main.js");
+    expect(read("bin", "okta-command-sync.js")).toContain("../dist/bin/main.js");
   });
 
   it("keeps the state in a volume and the config under /etc", () => {
