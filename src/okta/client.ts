@@ -16,7 +16,7 @@ import { ConfigError, NetworkError, RemoteError, SyncError } from "../errors.js"
 import { type ClockOptions, clockFrom, type WaitListener } from "../http/clock.js";
 import { formatDuration } from "../duration.js";
 import { proxySecrets } from "../http/proxy.js";
-import { ProxyFailure } from "../http/proxy-dispatcher.js";
+import { errorCodeOf, ProxyFailure } from "../http/proxy-dispatcher.js";
 import { createRedactor, type Redactor } from "../http/redact.js";
 import { retryNoteOf } from "../http/retry.js";
 import { NO_RETRY, type RetryConfig } from "../http/retry-policy.js";
@@ -256,15 +256,6 @@ function deadlineText(ms: number): string {
   return formatDuration(ms);
 }
 
-/** The first system or undici code in an error's causes. */
-function codeIn(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-  }
-  return undefined;
-}
-
 function transportError(inner: unknown, method: string, rawUrl: string, redact: Redactor): SyncError {
   const message = redact(inner instanceof Error ? inner.message : String(inner));
   const url = redact(rawUrl);
@@ -283,7 +274,7 @@ function transportError(inner: unknown, method: string, rawUrl: string, redact: 
   }
   // The proxy's own failure names the proxy (never its password) and says what to change.
   if (inner instanceof ProxyFailure) return new NetworkError("okta", `${method} ${url}: ${message}`, inner);
-  const code = codeIn(inner);
+  const code = errorCodeOf(inner);
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return new NetworkError("okta", `no answer from ${origin} in time (${method} ${url})`, inner);
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") {
     return new NetworkError("okta", `${method} ${url}: the connection to ${origin} was closed before a complete response arrived (${code})`, inner);

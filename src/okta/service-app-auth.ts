@@ -39,8 +39,6 @@ export interface TokenRequest {
   method: "POST";
   headers: Record<string, string>;
   body: string;
-  /** The proxy agent the API calls use, if any. */
-  agent?: unknown;
 }
 
 export interface ServiceAppAuthOptions {
