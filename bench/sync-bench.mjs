@@ -28,6 +28,7 @@ import { addGroupMember, removeGroupMember } from "../dist/emulators/org-group-c
 import { updateProfile } from "../dist/emulators/org-user-changes.js";
 import { mulberry32 } from "../dist/emulators/seeded-random.js";
 import { startSandbox } from "../dist/emulators/sandbox.js";
+import { measureStartup } from "./startup-measure.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "..", "bin", "okta-command-sync.js");
@@ -427,6 +428,9 @@ if (!values["no-paced"]) {
   process.stderr.write(`1000 users, Command at ${pacedRate}/min (the emulator enforces the same), Okta at ${OKTA_SHARE * 100}% of its buckets\n`);
   results.push({ ...(await runSize(1000, { paced: true })), paced: true });
 }
+const STARTUP_ROUNDS = 15;
+process.stderr.write(`start-up, ${STARTUP_ROUNDS} rounds\n`);
+const startup = measureStartup(STARTUP_ROUNDS);
 
 const header = [
   "# Benchmark results",
@@ -461,34 +465,43 @@ function growth(sizes) {
   return [lines.join("\n")];
 }
 
-/** The memory and CPU targets at the largest size, beside what this run measured. */
+/** The targets (memory and plan CPU at 100,000 users, start-up, speed) beside what this run measured. */
 function targets(sizes) {
-  const big = sizes.filter((s) => !s.paced).sort((a, b) => b.users - a.users)[0];
-  if (big === undefined || big.users < 100_000) return [];
-  const row = (name) => big.rows.find((r) => r.case === name);
-  const rss = (names) => names.map(row).filter(Boolean).map((r) => r.rssMB);
-  const steady = big.rows.filter((r) => r.case !== "initial sync" && r.case !== PLAN_CASE);
-  const planCpu = big.rows.filter((r) => r.planCpuS !== undefined).map((r) => r.planCpuS);
   const range = (values, digits = 0) => (values.length === 0 ? "—" : `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`);
   const met = (values, limit) => (values.length > 0 && Math.max(...values) <= limit ? "yes" : "no");
-  const initial = rss(["initial sync"]);
-  const steadyRss = steady.map((r) => r.rssMB);
-  const plan = rss([PLAN_CASE]);
-  return [
-    [
-      `### Targets at ${big.users.toLocaleString("en-US")} users, ${big.groups.toLocaleString("en-US")} groups`,
-      "",
-      "| case | target | this run | met |",
-      "|---|---|---|---|",
-      `| initial sync, peak RSS | ≤ 300 MB | ${range(initial)} MB | ${met(initial, 300)} |`,
-      `| no-change and incremental runs, peak RSS | ≤ 200 MB | ${range(steadyRss)} MB | ${met(steadyRss, 200)} |`,
-      `| \`plan --json\` into a file, peak RSS | ≤ 300 MB | ${range(plan)} MB | ${met(plan, 300)} |`,
-      `| plan step CPU (mapping + diff), every sync case | ≤ 1 s | ${range(planCpu, 2)} s | ${met(planCpu, 1)} |`,
-    ].join("\n"),
-  ];
+  const lines = [];
+  const big = sizes.filter((s) => !s.paced).sort((a, b) => b.users - a.users)[0];
+  if (big !== undefined && big.users >= 100_000) {
+    const row = (name) => big.rows.find((r) => r.case === name);
+    const rss = (names) => names.map(row).filter(Boolean).map((r) => r.rssMB);
+    const steady = big.rows.filter((r) => r.case !== "initial sync" && r.case !== PLAN_CASE);
+    const planCpu = big.rows.filter((r) => r.planCpuS !== undefined).map((r) => r.planCpuS);
+    const initial = rss(["initial sync"]);
+    const steadyRss = steady.map((r) => r.rssMB);
+    const plan = rss([PLAN_CASE]);
+    lines.push(
+      `| initial sync at ${big.users.toLocaleString("en-US")} users, peak RSS | ≤ 300 MB | ${range(initial)} MB | ${met(initial, 300)} |`,
+      `| no-change and incremental runs at ${big.users.toLocaleString("en-US")} users, peak RSS | ≤ 200 MB | ${range(steadyRss)} MB | ${met(steadyRss, 200)} |`,
+      `| \`plan --json\` of ${big.users.toLocaleString("en-US")} users into a file, peak RSS | ≤ 300 MB | ${range(plan)} MB | ${met(plan, 300)} |`,
+      `| plan step CPU (mapping + diff), every sync case at ${big.users.toLocaleString("en-US")} users | ≤ 1 s | ${range(planCpu, 2)} s | ${met(planCpu, 1)} |`,
+    );
+  }
+  const tenK = sizes.find((s) => !s.paced && s.users === 10_000)?.rows.find((r) => r.case === "no-change rerun, --incremental");
+  if (tenK !== undefined) lines.push(`| no-change \`sync --incremental\` at 10,000 users, wall | ≤ 1 s | ${fmt(tenK.wallS, 2)} s | ${met([tenK.wallS], 1)} |`);
+  const paced = sizes.find((s) => s.paced)?.rows.find((r) => r.case === "initial sync (rate-limited)");
+  if (paced?.boundS !== undefined) {
+    const ratio = paced.wallS / paced.boundS;
+    lines.push(`| rate-limited initial sync at 1,000 users, wall / rate-limit bound | ≤ 1.05 | ${fmt(ratio, 2)} (${fmt(paced.wallS, 2)} s / ${fmt(paced.boundS, 2)} s) | ${met([Number(ratio.toFixed(2))], 1.05)} |`);
+  }
+  const bare = startup.find((r) => r.target === undefined);
+  for (const r of startup.filter((x) => x.target !== undefined)) {
+    lines.push(`| start-up: \`${r.name}\`, median of ${STARTUP_ROUNDS} against \`node -e 0\` (${fmt(bare.medianMs, 1)} ms) | ≤ ${r.target}x | ${fmt(r.ratio, 2)}x (${fmt(r.medianMs, 1)} ms) | ${met([r.ratio], r.target)} |`);
+  }
+  if (lines.length === 0) return [];
+  return [["### Targets", "", "| case | target | this run | met |", "|---|---|---|---|", ...lines].join("\n")];
 }
 
 const markdown = [...header, ...targets(results), ...growth(results), ...results.map(table)].join("\n\n");
 writeFileSync(`${values.out}.md`, `${markdown}\n`);
-writeFileSync(`${values.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ sizes: results, startup }, null, 2)}\n`);
 console.log(markdown);
