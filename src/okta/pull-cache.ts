@@ -17,7 +17,8 @@ export type KeptPull = Omit<OktaPullResult, "appUsers"> & { appUsersStaged: bool
 
 /** The cache tables (the SQLite store's `oktaCache` has this shape). */
 export interface OktaCacheTables {
-  loadGroups(): Map<string, OktaGroupView>;
+  /** `shared`: the caller's own string for a user id, used instead of a copy. */
+  loadGroups(shared?: (id: string) => string | undefined): Map<string, OktaGroupView>;
   saveGroups(groups: readonly OktaGroupView[]): void;
   loadAppUsers(): Map<string, OktaAppUserView>;
   /** The kept app users, read lazily (see KeptAppUsers). */

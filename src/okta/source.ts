@@ -163,7 +163,8 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           groups,
           excludeGroups: request.groups === undefined ? settings.excludeGroups : undefined,
           projection: settings.mapping.projection,
-          previousGroups: cached ? cache?.oktaCache.loadGroups() : undefined,
+          // Member ids as the snapshot's own strings: one copy per user, compared by identity.
+          previousGroups: cached ? cache?.oktaCache.loadGroups(request.known === undefined ? undefined : (id) => request.known?.get(id)?.oktaId) : undefined,
           incremental,
           trackLog: request.incremental === true,
           // Each page is mapped as it arrives and let go: the raw users of a large org are never all held.

@@ -96,8 +96,11 @@ export class OktaCacheStore {
     }).immediate();
   }
 
-  /** The push groups as last read, by Okta id. */
-  loadGroups(): Map<string, OktaGroupView> {
+  /**
+   * The push groups as last read, by Okta id. `shared`: the string the caller already holds for a
+   * user id (the snapshot's), used instead of a copy of it.
+   */
+  loadGroups(shared?: (id: string) => string | undefined): Map<string, OktaGroupView> {
     const groups = new Map<string, OktaGroupView>();
     // One string per user id across every group (most users are in several).
     const ids = new Map<string, string>();
@@ -106,9 +109,12 @@ export class OktaCacheStore {
       if (!Array.isArray(memberIds) || !memberIds.every((id) => typeof id === "string")) continue;
       for (let i = 0; i < memberIds.length; i++) {
         const id = memberIds[i] as string;
-        const known = ids.get(id);
-        if (known === undefined) ids.set(id, id);
-        else memberIds[i] = known;
+        let known = ids.get(id);
+        if (known === undefined) {
+          known = shared?.(id) ?? id;
+          ids.set(id, known);
+        }
+        memberIds[i] = known;
       }
       groups.set(row.okta_id, {
         id: row.okta_id,
