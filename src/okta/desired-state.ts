@@ -97,11 +97,9 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
   const rules = options.rules ?? mappingRules(options);
   const excludedBy = userExcluder(options.exclude ?? []);
   const entries: Entry[] = [];
-  const seen = new Set<string>();
   return {
     add(appUser) {
-      if (seen.has(appUser.id)) return;
-      seen.add(appUser.id);
+      // A repeated id is dropped in finish (no set of every id read meanwhile).
       const login = String(appUser.user.profile.login ?? appUser.id);
       const excludedEntry = excludedBy({ id: appUser.id, names: appUser.userName === undefined ? [login] : [login, appUser.userName] });
       if (excludedEntry !== undefined) {
@@ -122,8 +120,10 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
       entries.push({ kind: "mapped", id: user.oktaId, login: login === user.userName ? user.userName : login, user, warnings });
     },
     finish(groups) {
-      // Pages usually come in id order: checking costs less than sorting again.
+      // Pages usually come in id order: checking costs less than sorting again. The sort is
+      // stable, so of entries with the same id the first added comes first and is the one kept.
       if (!inIdOrder(entries)) entries.sort((a, b) => compare(a.id, b.id));
+      dropRepeats(entries);
       const state = assemble(entries, groups, excludedBy, options);
       entries.length = 0;
       return state;
@@ -236,6 +236,17 @@ function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[
 
   skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
   return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
+}
+
+/** Keeps the first of each run of entries with the same id, in place. */
+function dropRepeats(entries: Entry[]): void {
+  let kept = 0;
+  for (let i = 0; i < entries.length; i++) {
+    if (kept > 0 && entries[kept - 1]!.id === entries[i]!.id) continue;
+    entries[kept] = entries[i]!;
+    kept += 1;
+  }
+  entries.length = kept;
 }
 
 function inIdOrder(entries: readonly Entry[]): boolean {
