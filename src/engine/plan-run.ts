@@ -84,6 +84,8 @@ export async function compute(
     known,
     incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
   });
+  // Only the pull looked users up by id: the planner builds its own index, without this one beside it.
+  known.clear();
   const { desired, summary, mappingCpuSeconds } = pulled;
   let base = snapshot;
   let drift: Drift[] = [];
