@@ -76,19 +76,16 @@ export async function compute(
   options: PlanOptions,
 ): Promise<Computed> {
   const selection = options.selection ?? {};
-  const linked = new Map<string, string>();
   const known = new Map<string, SnapshotUser>();
-  for (const u of snapshot.users) {
-    linked.set(u.oktaId, u.userName);
-    known.set(u.oktaId, u);
-  }
+  for (const u of snapshot.users) known.set(u.oktaId, u);
   const pulled = await pullDesiredState(ports.okta, reporter, {
     ...(selection.groups === undefined ? {} : { groups: selection.groups }),
-    // In a userName collision the Okta user already linked keeps the name.
-    linked,
+    // In a userName collision the Okta user already linked keeps the name (`known` says who is).
     known,
     incremental: options.incremental === true && selection.groups === undefined && selection.users === undefined,
   });
+  // Only the pull looked users up by id: the planner builds its own index, without this one beside it.
+  known.clear();
   const { desired, summary, mappingCpuSeconds } = pulled;
   let base = snapshot;
   let drift: Drift[] = [];

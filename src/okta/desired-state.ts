@@ -28,7 +28,7 @@ export interface DesiredStateOptions extends MappingOptions {
    * Okta user id -> userName of the users the snapshot links to a Command user. In a userName
    * collision the linked user keeps its name; otherwise the lower Okta id does.
    */
-  linked?: ReadonlyMap<string, string>;
+  linked?: LinkedUsers;
   /**
    * What the snapshot holds of a linked user. A user whose mapped attributes are the snapshot's,
    * key for key and in the same order, takes the snapshot's objects instead of a copy of them: in
@@ -39,6 +39,23 @@ export interface DesiredStateOptions extends MappingOptions {
   rules?: readonly Rule[];
   /** `users.exclude`: logins, ids, globs or regexes of users never pushed. */
   exclude?: readonly string[] | undefined;
+}
+
+/** Okta user id -> userName of the linked users: a Map, or a view of the snapshot's users. */
+export interface LinkedUsers extends Iterable<[string, string]> {
+  has(oktaId: string): boolean;
+  get(oktaId: string): string | undefined;
+}
+
+/** The userNames of the snapshot's users, as a view of them rather than a second map. */
+export function linkedUserNames(known: ReadonlyMap<string, { userName: string }>): LinkedUsers {
+  return {
+    has: (oktaId) => known.has(oktaId),
+    get: (oktaId) => known.get(oktaId)?.userName,
+    *[Symbol.iterator]() {
+      for (const [oktaId, user] of known) yield [oktaId, user.userName];
+    },
+  };
 }
 
 export const EXCLUDED_REASON = "excluded by users.exclude";
@@ -80,11 +97,9 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
   const rules = options.rules ?? mappingRules(options);
   const excludedBy = userExcluder(options.exclude ?? []);
   const entries: Entry[] = [];
-  const seen = new Set<string>();
   return {
     add(appUser) {
-      if (seen.has(appUser.id)) return;
-      seen.add(appUser.id);
+      // A repeated id is dropped in finish (no set of every id read meanwhile).
       const login = String(appUser.user.profile.login ?? appUser.id);
       const excludedEntry = excludedBy({ id: appUser.id, names: appUser.userName === undefined ? [login] : [login, appUser.userName] });
       if (excludedEntry !== undefined) {
@@ -105,8 +120,10 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
       entries.push({ kind: "mapped", id: user.oktaId, login: login === user.userName ? user.userName : login, user, warnings });
     },
     finish(groups) {
-      // Pages usually come in id order: checking costs less than sorting again.
+      // Pages usually come in id order: checking costs less than sorting again. The sort is
+      // stable, so of entries with the same id the first added comes first and is the one kept.
       if (!inIdOrder(entries)) entries.sort((a, b) => compare(a.id, b.id));
+      dropRepeats(entries);
       const state = assemble(entries, groups, excludedBy, options);
       entries.length = 0;
       return state;
@@ -116,7 +133,7 @@ export function desiredStateBuilder(options: DesiredStateOptions): DesiredStateB
 
 function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[], excludedBy: ReturnType<typeof userExcluder>, options: DesiredStateOptions): DesiredState {
   const warnings: string[] = [];
-  const linked = options.linked ?? new Map<string, string>();
+  const linked: LinkedUsers = options.linked ?? new Map<string, string>();
   const mapped = new Map<string, Mapped>();
   const skipped: SkippedUser[] = [];
   const seen = new Set<string>();
@@ -142,7 +159,8 @@ function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[
       if (entry.active) hold(entry.id, entry.login, entry.reason);
     } else {
       for (const warning of entry.warnings ?? []) warnings.push(`Okta user ${entry.login} (${entry.id}): ${warning}`);
-      mapped.set(entry.id, { user: entry.user, login: entry.login });
+      // The entry itself: no second record per user.
+      mapped.set(entry.id, entry);
     }
   }
 
@@ -218,6 +236,17 @@ function assemble(entries: readonly Entry[], groupViews: readonly OktaGroupView[
 
   skipped.sort((a, b) => compare(a.oktaId, b.oktaId));
   return { users: [...mapped.values()].map((m) => m.user), groups, skipped, warnings };
+}
+
+/** Keeps the first of each run of entries with the same id, in place. */
+function dropRepeats(entries: Entry[]): void {
+  let kept = 0;
+  for (let i = 0; i < entries.length; i++) {
+    if (kept > 0 && entries[kept - 1]!.id === entries[i]!.id) continue;
+    entries[kept] = entries[i]!;
+    kept += 1;
+  }
+  entries.length = kept;
 }
 
 function inIdOrder(entries: readonly Entry[]): boolean {

@@ -8,28 +8,27 @@ import type { OktaAppUserView, OktaGroupView } from "../model.js";
 import type { LogCheckpoint } from "./system-log.js";
 import type { IncrementalBase, KeptAppUsers, OktaPullResult } from "./types.js";
 
-/** An app user as the cache keeps it: its id, and its view as JSON (about two thirds of the heap the parsed view takes). */
-export interface KeptAppUser {
-  id: string;
-  json: string;
-}
-
-export function keptAppUser(view: OktaAppUserView): KeptAppUser {
-  return { id: view.id, json: JSON.stringify(view) };
-}
-
-/** A pull as kept for the next one: its app users already as the cache stores them. */
-export type KeptPull = Omit<OktaPullResult, "appUsers"> & { appUsers: readonly KeptAppUser[] };
+/**
+ * A pull as kept for the next one. The app users of a full pull are not in it: they were staged in
+ * the cache's DB page by page as they were read (`appUsersStaged`), and are kept only if the run
+ * accepts the pull.
+ */
+export type KeptPull = Omit<OktaPullResult, "appUsers"> & { appUsersStaged: boolean };
 
 /** The cache tables (the SQLite store's `oktaCache` has this shape). */
 export interface OktaCacheTables {
-  loadGroups(): Map<string, OktaGroupView>;
+  /** `shared`: the caller's own string for a user id, used instead of a copy. */
+  loadGroups(shared?: (id: string) => string | undefined): Map<string, OktaGroupView>;
   saveGroups(groups: readonly OktaGroupView[]): void;
   loadAppUsers(): Map<string, OktaAppUserView>;
   /** The kept app users, read lazily (see KeptAppUsers). */
   keptAppUsers(): KeptAppUsers;
   countAppUsers(): number;
-  saveAppUsers(users: Iterable<KeptAppUser>): void;
+  /** Start staging the app users of a pull (see acceptStagedAppUsers); forgets what was staged before. */
+  beginStagingAppUsers(): void;
+  stageAppUsers(users: readonly OktaAppUserView[]): void;
+  /** Replace the kept app users with the staged ones. */
+  acceptStagedAppUsers(): void;
   updateAppUsers(upserts: readonly OktaAppUserView[], removed: readonly string[]): void;
   clearAppUsers(): void;
   clear(): void;
@@ -38,6 +37,8 @@ export interface OktaCacheTables {
 /** Where the Okta cache lives: its tables and a few meta keys, written in one transaction. */
 export interface OktaCacheStore {
   readonly oktaCache: OktaCacheTables;
+  /** Opened read-only: nothing can be staged or kept. */
+  readonly readonly?: boolean;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
   deleteMeta(key: string): void;
@@ -135,8 +136,8 @@ export function savePullCache(store: OktaCacheStore, settings: CacheSettings, pu
     if (pull.mode === "incremental" && pull.changedUsers !== undefined && pull.checkpoint !== undefined) {
       cache.updateAppUsers(pull.changedUsers.upserts, pull.changedUsers.removed);
       store.setMeta(CHECKPOINT_KEY, JSON.stringify(pull.checkpoint));
-    } else if (incremental && pull.checkpoint !== undefined) {
-      cache.saveAppUsers(pull.appUsers);
+    } else if (incremental && pull.checkpoint !== undefined && pull.appUsersStaged) {
+      cache.acceptStagedAppUsers();
       store.setMeta(CHECKPOINT_KEY, JSON.stringify(pull.checkpoint));
       store.setMeta(LAST_FULL_KEY, now.toISOString());
     } else {

@@ -322,7 +322,8 @@ async function readAppUsers(
   const { onAppUsers } = options;
   // Handed on as read: only the ids are kept (a listing may repeat an item), and the rare user
   // that came without its embedded user until it is fetched.
-  const views = new Map<string, PartialAppUserView | undefined>();
+  const views = new Map<string, PartialAppUserView>();
+  const handedOn = new Set<string>();
   const incomplete: PartialAppUserView[] = [];
   const appUsersPath = `/api/v1/apps/${encodeURIComponent(options.appId)}/users`;
 
@@ -333,16 +334,16 @@ async function readAppUsers(
       const complete: OktaAppUserView[] = [];
       for (const item of page) {
         const view = appUserView(item, options.projection);
-        if (views.has(view.id)) continue;
+        if (views.has(view.id) || handedOn.has(view.id)) continue;
         if (onAppUsers === undefined) views.set(view.id, view);
         else {
-          views.set(view.id, undefined);
+          handedOn.add(view.id);
           if (view.user === undefined) incomplete.push(view);
           else complete.push(view as OktaAppUserView);
         }
       }
       if (complete.length > 0) onAppUsers?.(complete, "okta");
-      options.onProgress?.({ kind: "appUsers", read: views.size });
+      options.onProgress?.({ kind: "appUsers", read: views.size + handedOn.size });
     },
     // Okta SDK issue #439: next links of app users can lose `expand=user`; put it back.
     (next) => {
@@ -355,9 +356,9 @@ async function readAppUsers(
   if (onAppUsers !== undefined) {
     const filled = await fillMissingUsers(connection, incomplete, concurrency, options.projection);
     if (filled.length > 0) onAppUsers(filled, "okta");
-    return { appUsers: [], read: views.size };
+    return { appUsers: [], read: handedOn.size };
   }
-  const appUsers = await fillMissingUsers(connection, [...views.values()] as PartialAppUserView[], concurrency, options.projection);
+  const appUsers = await fillMissingUsers(connection, [...views.values()], concurrency, options.projection);
   return { appUsers, read: appUsers.length };
 }
 

@@ -13,9 +13,9 @@ import type { RetryConfig } from "../http/retry-policy.js";
 import type { CheckResult } from "../checklist.js";
 import { ConfigError, SyncError } from "../errors.js";
 import type { DesiredState, OktaGroupView, SnapshotUser } from "../model.js";
-import { desiredStateBuilder } from "./desired-state.js";
+import { desiredStateBuilder, type LinkedUsers, linkedUserNames } from "./desired-state.js";
 import type { CompiledMapping, MappingOptions } from "./mapping.js";
-import { type CacheSettings, cacheMatches, incrementalBase, type KeptAppUser, type KeptPull, keptAppUser, type OktaCacheStore, savePullCache } from "./pull-cache.js";
+import { type CacheSettings, cacheMatches, incrementalBase, type KeptPull, type OktaCacheStore, savePullCache } from "./pull-cache.js";
 import type { IncrementalBase, OktaPullOptions } from "./types.js";
 
 /** `groups` is `groups.push`; `excludeGroups` is `groups.exclude` (not applied to `backfill --group`, which names its groups). */
@@ -48,8 +48,8 @@ export type PullProgress = { kind: "appUsers" | "groups" | "members"; read: numb
 export interface PullRequest {
   /** `sync --incremental`: start from the cache and the System Log when they allow it. */
   incremental?: boolean | undefined;
-  /** Okta user id -> userName of the users the snapshot links: in a userName collision they keep the name. */
-  linked?: ReadonlyMap<string, string> | undefined;
+  /** Okta user id -> userName of the users the snapshot links: in a userName collision they keep the name. Default: those of `known`. */
+  linked?: LinkedUsers | undefined;
   /** The snapshot's users by Okta id: an unchanged user's desired state shares the snapshot's objects. */
   known?: ReadonlyMap<string, Pick<SnapshotUser, "oktaId" | "userName" | "attributes">> | undefined;
   /** Okta group names or ids to read instead of `groups.push` (`backfill --group`). */
@@ -146,13 +146,13 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
         ...settings.users,
         ...(request.keepOutsideDomains === true ? { outsideDomains: "warn" as const } : {}),
         domains: settings.domains,
-        ...(request.linked === undefined ? {} : { linked: request.linked }),
+        ...(request.linked === undefined ? (request.known === undefined ? {} : { linked: linkedUserNames(request.known) }) : { linked: request.linked }),
         ...(request.known === undefined ? {} : { known: (oktaId: string) => request.known?.get(oktaId) }),
       });
       // The app users are needed past the mapping only to start following the log (a full pull
-      // of an incremental run): then each is kept as the cache stores it, as JSON.
-      const keepUsers = request.incremental === true;
-      const kept: KeptAppUser[] = [];
+      // of an incremental run): then each page is staged in the DB as it is read, never all held.
+      const staging = request.incremental === true && cache !== undefined && cache.readonly !== true ? cache.oktaCache : undefined;
+      staging?.beginStagingAppUsers();
       let mappingCpuSeconds = 0;
       const { pullFromOkta } = await import("./pull.js");
       const pull = await pullFromOkta(
@@ -163,7 +163,8 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
           groups,
           excludeGroups: request.groups === undefined ? settings.excludeGroups : undefined,
           projection: settings.mapping.projection,
-          previousGroups: cached ? cache?.oktaCache.loadGroups() : undefined,
+          // Member ids as the snapshot's own strings: one copy per user, compared by identity.
+          previousGroups: cached ? cache?.oktaCache.loadGroups(request.known === undefined ? undefined : (id) => request.known?.get(id)?.oktaId) : undefined,
           incremental,
           trackLog: request.incremental === true,
           // Each page is mapped as it arrives and let go: the raw users of a large org are never all held.
@@ -171,7 +172,7 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
             const before = process.cpuUsage();
             for (const view of views) builder.add(view);
             mappingCpuSeconds += cpuSecondsSince(before);
-            if (keepUsers && from === "okta") for (const view of views) kept.push(keptAppUser(view));
+            if (from === "okta") staging?.stageAppUsers(views);
           },
           ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
         },
@@ -189,7 +190,8 @@ export function createOktaSource(settings: OktaSourceSettings, deps: OktaSourceD
       const desired = (pull.warnings?.length ?? 0) > 0 ? { ...built, warnings: [...(pull.warnings ?? []), ...built.warnings] } : built;
       mappingCpuSeconds += cpuSecondsSince(cpuBefore);
       // An incremental pull's users are kept by their changes alone (pull.changedUsers).
-      const keptPull: KeptPull = { ...pull, appUsers: keepUsers && pull.mode === "full" ? kept : [] };
+      const { appUsers: _appUsers, ...rest } = pull;
+      const keptPull: KeptPull = { ...rest, appUsersStaged: staging !== undefined && pull.mode === "full" };
       const summary: PullSummary = {
         mode: pull.mode,
         requests: pull.requests,

@@ -5,6 +5,7 @@
  * is what Command holds (that is the snapshot proper).
  */
 import type Database from "better-sqlite3";
+import { SyncError } from "../errors.js";
 import type { OktaAppUserView, OktaGroupView } from "../model.js";
 
 interface GroupRow {
@@ -42,8 +43,64 @@ export class OktaCacheStore {
     };
   }
 
-  /** The push groups as last read, by Okta id. */
-  loadGroups(): Map<string, OktaGroupView> {
+  /**
+   * The statements of the staged app users: a TEMP table of this connection, so a run that dies
+   * before its pull is accepted leaves nothing behind. Made on first use (a read-only run never
+   * stages anything).
+   */
+  private staged: { stage: Database.Statement<[string, string]>; clear: Database.Statement; accept: Database.Statement; dropGone: Database.Statement } | undefined;
+
+  /**
+   * Start keeping the app users of a pull before it is accepted, page by page as they are read,
+   * instead of holding them all in memory until the end of the pull. Forgets anything staged
+   * before. See acceptStagedAppUsers.
+   */
+  beginStagingAppUsers(): void {
+    if (this.staged === undefined) {
+      this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged_okta_app_users (okta_id TEXT PRIMARY KEY NOT NULL, view TEXT NOT NULL) STRICT`);
+      // Its pages go to a temporary file past this much: the staged users are not all held in memory.
+      this.db.pragma("temp.cache_size = -2000");
+      this.staged = {
+        stage: this.db.prepare<[string, string]>("INSERT OR IGNORE INTO temp.staged_okta_app_users (okta_id, view) VALUES (?, ?)"),
+        clear: this.db.prepare("DELETE FROM temp.staged_okta_app_users"),
+        accept: this.db.prepare(
+          `INSERT INTO main.okta_app_users (okta_id, view) SELECT okta_id, view FROM temp.staged_okta_app_users WHERE true
+           ON CONFLICT (okta_id) DO UPDATE SET view = excluded.view WHERE view <> excluded.view`,
+        ),
+        dropGone: this.db.prepare("DELETE FROM main.okta_app_users WHERE okta_id NOT IN (SELECT okta_id FROM temp.staged_okta_app_users)"),
+      };
+    }
+    this.staged.clear.run();
+  }
+
+  /** Stage some app users of the pull (the first view of an id counts, as in the pull). */
+  stageAppUsers(users: readonly OktaAppUserView[]): void {
+    const staged = this.staged;
+    if (staged === undefined) throw new SyncError("internal", "app users staged before staging began");
+    this.db.transaction(() => {
+      for (const user of users) staged.stage.run(user.id, JSON.stringify(user));
+    })();
+  }
+
+  /**
+   * Replace the cached app users with the staged ones (unchanged rows are not rewritten), and
+   * empty the staging table. Runs inside the caller's transaction when there is one.
+   */
+  acceptStagedAppUsers(): void {
+    const staged = this.staged;
+    if (staged === undefined) throw new SyncError("internal", "staged app users accepted before staging began");
+    this.db.transaction(() => {
+      staged.accept.run();
+      staged.dropGone.run();
+      staged.clear.run();
+    }).immediate();
+  }
+
+  /**
+   * The push groups as last read, by Okta id. `shared`: the string the caller already holds for a
+   * user id (the snapshot's), used instead of a copy of it.
+   */
+  loadGroups(shared?: (id: string) => string | undefined): Map<string, OktaGroupView> {
     const groups = new Map<string, OktaGroupView>();
     // One string per user id across every group (most users are in several).
     const ids = new Map<string, string>();
@@ -52,9 +109,12 @@ export class OktaCacheStore {
       if (!Array.isArray(memberIds) || !memberIds.every((id) => typeof id === "string")) continue;
       for (let i = 0; i < memberIds.length; i++) {
         const id = memberIds[i] as string;
-        const known = ids.get(id);
-        if (known === undefined) ids.set(id, id);
-        else memberIds[i] = known;
+        let known = ids.get(id);
+        if (known === undefined) {
+          known = shared?.(id) ?? id;
+          ids.set(id, known);
+        }
+        memberIds[i] = known;
       }
       groups.set(row.okta_id, {
         id: row.okta_id,
@@ -115,18 +175,6 @@ export class OktaCacheStore {
 
   countAppUsers(): number {
     return this.s.countAppUsers.get() ?? 0;
-  }
-
-  /** Replace the cached app users with `users` (each with its view as JSON); unchanged rows are not rewritten. */
-  saveAppUsers(users: Iterable<{ id: string; json: string }>): void {
-    this.db.transaction(() => {
-      const keep = new Set<string>();
-      for (const user of users) {
-        keep.add(user.id);
-        this.s.upsertAppUser.run(user.id, user.json);
-      }
-      for (const id of this.s.appUserIds.all()) if (!keep.has(id)) this.s.deleteAppUser.run(id);
-    }).immediate();
   }
 
   /** Apply what an incremental pull found: users re-read, and users no longer assigned. */

@@ -102,12 +102,22 @@ function emptyReadonlyStore(path: string): SqliteSnapshotStore {
 }
 
 function openDatabase(path: string, options: Database.Options, access: Access): Database.Database {
+  let db: Database.Database | undefined;
   try {
-    return new Database(path, options);
+    db = new Database(path, options);
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection, and a run reads each
+    // large table once, in order: a cache that size only adds to the process's memory (15 MB at
+    // 100,000 users), while the operating system caches the file anyway.
+    db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
+    return db;
   } catch (error) {
+    db?.close();
     throw translate(error, path, access);
   }
 }
+
+/** SQLite's page cache, negative: KiB (SQLite's own default). */
+const PAGE_CACHE_KIB = -2000;
 
 function checked<T>(step: () => T, path: string, access: Access): T {
   try {

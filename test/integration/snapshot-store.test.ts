@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SyncError } from "../../src/errors.js";
-import { emptySummary, type Operation, type OperationRecord, type RunRecord, type SnapshotUser } from "../../src/model.js";
+import { emptySummary, type OktaAppUserView, type Operation, type OperationRecord, type RunRecord, type SnapshotUser } from "../../src/model.js";
 import { APPLICATION_ID, openSnapshotStore, SCHEMA_VERSION, type SqliteSnapshotStore } from "../../src/store/index.js";
 
 let dir: string;
@@ -226,6 +226,57 @@ describe("snapshot data", () => {
     expect(snapshot.groups[7]?.members).toEqual(ids.slice(1400, 1600));
     // Logged, not asserted: timing depends on the machine.
     console.info(`load of 10k users: ${elapsed.toFixed(1)} ms`);
+  });
+});
+
+describe("the Okta cache's app users", () => {
+  const appUser = (id: string, title = "Engineer"): OktaAppUserView => ({
+    id,
+    scope: "USER",
+    status: "ACTIVE",
+    userName: `${id}@acme.com`,
+    profile: {},
+    user: { id, status: "ACTIVE", profile: { login: `${id}@acme.com`, title } },
+  });
+  const kept = (store: SqliteSnapshotStore) => [...store.oktaCache.keptAppUsers().values()].sort((a, b) => a.id.localeCompare(b.id));
+
+  it("replaces the kept app users with the staged ones only when they are accepted, the first view of an id counting", () => {
+    const store = open();
+    store.oktaCache.beginStagingAppUsers();
+    store.oktaCache.stageAppUsers([appUser("00u1"), appUser("00u2")]);
+    store.oktaCache.stageAppUsers([appUser("00u1", "Repeated")]);
+    // Staged, not accepted: nothing kept yet.
+    expect(store.oktaCache.countAppUsers()).toBe(0);
+    store.oktaCache.acceptStagedAppUsers();
+    expect(kept(store)).toEqual([appUser("00u1"), appUser("00u2")]);
+
+    store.oktaCache.beginStagingAppUsers();
+    store.oktaCache.stageAppUsers([appUser("00u2", "Manager"), appUser("00u3")]);
+    store.oktaCache.acceptStagedAppUsers();
+    // 00u1 is no longer assigned: gone; 00u2 changed; 00u3 new.
+    expect(kept(store)).toEqual([appUser("00u2", "Manager"), appUser("00u3")]);
+  });
+
+  it("keeps the app users as they were when a run stops before accepting what it staged", () => {
+    const first = open();
+    first.oktaCache.beginStagingAppUsers();
+    first.oktaCache.stageAppUsers([appUser("00u1")]);
+    first.oktaCache.acceptStagedAppUsers();
+    first.oktaCache.beginStagingAppUsers();
+    first.oktaCache.stageAppUsers([appUser("00u1", "Changed"), appUser("00u2")]);
+    first.close();
+
+    const next = open();
+    expect(kept(next)).toEqual([appUser("00u1")]);
+    // Nothing staged by the stopped run survives it: accepting an empty staging drops everyone.
+    next.oktaCache.beginStagingAppUsers();
+    next.oktaCache.stageAppUsers([appUser("00u2")]);
+    next.oktaCache.acceptStagedAppUsers();
+    expect(kept(next)).toEqual([appUser("00u2")]);
+  });
+
+  it("refuses to accept staged app users when staging never began", () => {
+    expectSyncError(() => open().oktaCache.acceptStagedAppUsers(), "internal", /staging began/);
   });
 });
 
