@@ -6,6 +6,7 @@
  * Command modules are registered from light definitions; what a command runs is imported when it
  * runs, so `--version`, `--help` and `runs` never load the Okta SDK, SQLite or the config schema.
  */
+import "./heap-growth.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { SyncError } from "../errors.js";
