@@ -4,7 +4,7 @@
  * exit.ts), the `--json` error document, and the `run finished` record.
  *
  * Command modules are registered from light definitions; what a command runs is imported when it
- * runs, so `--version`, `--help` and `runs` never load the Okta SDK, SQLite or the config schema.
+ * runs, so `--version`, `--help` and `runs` never load the Okta client, SQLite or the config schema.
  */
 import "./heap-growth.js";
 import { readFileSync } from "node:fs";

@@ -30,8 +30,8 @@ export interface OktaClientOptions extends ClockOptions {
   orgUrl: string;
   auth: OktaAuth;
   /**
-   * Retries of 429s, 5xx, resets and timeouts (the engine passes `config.retry`); the SDK's own
-   * retries are off. Default: one attempt, no retries. 401 and 403 are never retried.
+   * Retries of 429s, 5xx, resets and timeouts (the engine passes `config.retry`). Default: one
+   * attempt, no retries. 401 and 403 are never retried.
    */
   retry?: RetryConfig;
   /** Share of each Okta rate-limit bucket to use per window (`okta.maxRateShare`). Default: no pacing. */
@@ -68,7 +68,7 @@ export interface OktaConnection {
   serviceApp: ServiceAppAuth | undefined;
   /** HTTP requests sent so far: retries and token requests included. */
   requestCount(): number;
-  /** Anything the SDK threw, as a SyncError without secrets. */
+  /** Anything a request threw, as a SyncError without secrets. */
   toSyncError(error: unknown): SyncError;
 }
 
@@ -216,7 +216,7 @@ interface HttpFailure {
   message?: unknown;
 }
 
-/** A response header the SDK's error kept (a Headers object or a plain record). */
+/** A response header an HTTP failure kept (a Headers-like object or a plain record). */
 function headerValue(error: unknown, name: string): string | undefined {
   const headers = (error as { headers?: unknown }).headers;
   if (typeof headers !== "object" || headers === null) return undefined;
@@ -239,7 +239,7 @@ function causeSummaries(causes: unknown): string[] {
 }
 
 /**
- * Translates what the SDK (or node-fetch under it) threw into a SyncError; why retrying stopped,
+ * Translates what an Okta request threw into a SyncError; why retrying stopped,
  * when it did, stays in the message.
  */
 export function toOktaSyncError(error: unknown, redact: Redactor, authMode: OktaAuth["mode"] = "token"): SyncError {

@@ -222,7 +222,7 @@ function plainProfile(value: unknown, keys: readonly string[] | undefined): Reco
   if (typeof value !== "object" || value === null) return {};
   const profile: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
-  // The SDK's models set every known attribute, present or not: absent ones are undefined.
+  // An attribute set to undefined counts as absent.
   if (keys !== undefined) {
     for (const key of keys) if (source[key] !== undefined && Object.hasOwn(source, key)) profile[key] = source[key];
     return profile;
@@ -231,7 +231,7 @@ function plainProfile(value: unknown, keys: readonly string[] | undefined): Reco
   return profile;
 }
 
-/** An Okta user from raw JSON (embedded) or an SDK model (fetched); undefined when it is not one. */
+/** An Okta user from Okta's JSON (embedded in an app user, or fetched); undefined when it is not one. */
 function userView(value: unknown, projection: ProfileProjection | undefined): OktaUserView | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { id, status, profile } = value as { id?: unknown; status?: unknown; profile?: unknown };
