@@ -4,11 +4,7 @@
  * process then waits for when it exits: measured on a no-change incremental sync (2 requests),
  * about 0.3 s of CPU and 33 MB of peak RSS, more than all the parsing a 100,000-user run does.
  * V8's baseline compiler alone (`--liftoff-only`) parses fast enough for these response sizes.
- *
- * V8 prints an unknown flag's error on stdout, which would break `--json`, so the flag is set
- * only on the Node majors it is known on (V8 11.3 to 13.6).
  */
-import { setFlagsFromString } from "node:v8";
+import { setV8Flag } from "./v8-flags.js";
 
-const major = Number.parseInt(process.versions.node, 10);
-if (major >= 20 && major <= 24) setFlagsFromString("--liftoff-only");
+setV8Flag("--liftoff-only");

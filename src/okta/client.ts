@@ -89,7 +89,8 @@ export async function getJson(connection: OktaConnection, path: string): Promise
 export function createOktaClient(options: OktaClientOptions): OktaConnection {
   const { auth } = options;
   let serviceApp: ServiceAppAuth | undefined;
-  let redactSecrets: Redactor = createRedactor(auth.mode === "token" ? [auth.token] : [auth.privateKey]);
+  const credential = auth.mode === "token" ? [auth.token] : [auth.privateKey];
+  let redactSecrets: Redactor = createRedactor(credential);
   // Access tokens are secrets too, known only once obtained.
   const redact: Redactor = (text) => {
     const out = redactSecrets(text);
@@ -116,7 +117,7 @@ export function createOktaClient(options: OktaClientOptions): OktaConnection {
     signal: options.signal,
   });
   // A proxy URL's password is a secret too.
-  redactSecrets = createRedactor([...(auth.mode === "token" ? [auth.token] : [auth.privateKey]), ...proxySecrets(executor.proxy)]);
+  redactSecrets = createRedactor([...credential, ...proxySecrets(executor.proxy)]);
   const http = new OktaHttp(executor);
   http.defaultHeaders["User-Agent"] = userAgent();
   if (auth.mode === "token") {
@@ -207,30 +208,6 @@ function hintFor(status: number, url: string, authMode: OktaAuth["mode"], wwwAut
   return undefined;
 }
 
-interface HttpFailure {
-  status: number;
-  url: string;
-  errorCode?: unknown;
-  errorSummary?: unknown;
-  errorCauses?: unknown;
-  message?: unknown;
-}
-
-/** A response header an HTTP failure kept (a Headers-like object or a plain record). */
-function headerValue(error: unknown, name: string): string | undefined {
-  const headers = (error as { headers?: unknown }).headers;
-  if (typeof headers !== "object" || headers === null) return undefined;
-  const get = (headers as { get?: unknown }).get;
-  const value = typeof get === "function" ? (get as (n: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-function isHttpFailure(error: unknown): error is HttpFailure {
-  if (typeof error !== "object" || error === null) return false;
-  const e = error as Record<string, unknown>;
-  return typeof e.status === "number" && typeof e.url === "string";
-}
-
 function causeSummaries(causes: unknown): string[] {
   if (!Array.isArray(causes)) return [];
   return causes
@@ -307,7 +284,7 @@ function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): 
     });
   }
 
-  if (isHttpFailure(error)) {
+  if (error instanceof OktaHttpFailure) {
     const url = redact(error.url);
     let detail: string | undefined;
     if (typeof error.errorSummary === "string" || error.errorCode !== undefined) {
@@ -315,17 +292,16 @@ function convert(error: unknown, redact: Redactor, authMode: OktaAuth["mode"]): 
       detail = parts.join("; ");
     } else {
       // The body was not JSON (a proxy's error page, say): keep a short excerpt of it.
-      const text = error instanceof OktaHttpFailure ? error.bodyText : typeof error.message === "string" ? error.message.replace(/^HTTP \d+\s*/, "") : "";
-      detail = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+      detail = error.bodyText.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
     }
     return new RemoteError({
       side: "okta",
-      method: error instanceof OktaHttpFailure ? error.method : "GET",
+      method: error.method,
       url,
       status: error.status,
       detail: detail ? redact(detail) : undefined,
       code: typeof error.errorCode === "string" ? error.errorCode : undefined,
-      hint: hintFor(error.status, url, authMode, headerValue(error, "www-authenticate")),
+      hint: hintFor(error.status, url, authMode, error.headers?.get("www-authenticate") ?? undefined),
     });
   }
 

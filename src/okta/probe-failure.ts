@@ -1,6 +1,7 @@
 /** How `check` reads a failed Okta request: its error, status, and whether it named a missing scope. */
 import { RemoteError, type SyncError } from "../errors.js";
 import type { OktaConnection } from "./client.js";
+import { OktaHttpFailure } from "./request-executor.js";
 
 export interface OktaFailure {
   error: SyncError;
@@ -9,20 +10,12 @@ export interface OktaFailure {
   insufficientScope: boolean;
 }
 
-function headerOf(raw: unknown, name: string): string | undefined {
-  const headers = typeof raw === "object" && raw !== null ? (raw as { headers?: unknown }).headers : undefined;
-  if (typeof headers !== "object" || headers === null) return undefined;
-  const get = (headers as { get?: unknown }).get;
-  const value = typeof get === "function" ? (get as (n: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
-  return typeof value === "string" ? value : undefined;
-}
-
 export function oktaFailure(connection: OktaConnection, raw: unknown): OktaFailure {
   const error = connection.toSyncError(raw);
   return {
     error,
     status: error instanceof RemoteError ? error.status : undefined,
-    insufficientScope: /insufficient_scope/.test(headerOf(raw, "www-authenticate") ?? ""),
+    insufficientScope: raw instanceof OktaHttpFailure && /insufficient_scope/.test(raw.headers?.get("www-authenticate") ?? ""),
   };
 }
 
